@@ -1,0 +1,344 @@
+using Churn.Abstractions;
+using Churn.Data.Events;
+
+namespace Churn.Data.Features;
+
+/// <summary>
+/// Builds point-in-time <see cref="CustomerSnapshot"/>s from an <see cref="EventLog"/>: recency,
+/// frequency, monetary value, per-window counts and sums with trends against the previous window,
+/// tenure, support tickets and complaints, feedback scores, usage decline, payment failures and
+/// days since the last contact, plus the host's own <see cref="IFeatureDefinition"/>s.
+/// </summary>
+/// <remarks>
+/// <para>Strictly point-in-time: a snapshot as of T reads only events at or before T, so an event
+/// after T can never change it. A customer appears in a batch as of T only when something about
+/// them is known by T (an event, or a profile signup date).</para>
+/// <para>Window <c>w</c> covers (T - w days, T]; the previous window (T - 2w, T - w].</para>
+/// <para>Thread-safe: the builder is immutable after construction.</para>
+/// </remarks>
+public sealed class FeatureBuilder
+{
+    private const int PerWindow = 11;
+    private const int Head = 6;
+    private const int Tail = 7;
+    private static readonly double TicksPerDay = TimeSpan.TicksPerDay;
+
+    private readonly int[] _windows;
+    private readonly IFeatureDefinition[] _custom;
+    private readonly int _parallelism;
+
+    /// <summary>Initializes a new instance of the <see cref="FeatureBuilder"/> class.</summary>
+    /// <param name="options">Windows and parallelism; defaults when null.</param>
+    /// <param name="customFeatures">The host's own features, appended after the built-in ones.</param>
+    /// <exception cref="ArgumentException">The options are invalid, or a custom feature's name clashes.</exception>
+    public FeatureBuilder(FeatureBuilderOptions? options = null, IEnumerable<IFeatureDefinition>? customFeatures = null)
+    {
+        options ??= new FeatureBuilderOptions();
+        options.Validate();
+        _windows = [.. options.WindowDays.Order()];
+        _custom = customFeatures?.ToArray() ?? [];
+        _parallelism = options.MaxDegreeOfParallelism;
+        Schema = new FeatureSchema(Definitions(_windows).Concat(_custom.Select(c => c.Definition)));
+    }
+
+    private enum Role : byte
+    {
+        Other,
+        Purchase,
+        SubscriptionStart,
+        SubscriptionCancel,
+        PaymentFailure,
+        Ticket,
+        Complaint,
+        Feedback,
+        Login,
+        Usage,
+        Contact,
+    }
+
+    /// <summary>Gets the schema of the snapshots this builder makes.</summary>
+    public FeatureSchema Schema { get; }
+
+    /// <summary>Builds one customer's snapshot.</summary>
+    /// <param name="log">The events.</param>
+    /// <param name="customerId">The customer.</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="profile">The customer's profile, if known.</param>
+    /// <returns>The snapshot.</returns>
+    /// <exception cref="KeyNotFoundException">The customer is not in the log.</exception>
+    public CustomerSnapshot Build(EventLog log, CustomerId customerId, DateTimeOffset asOf, CustomerProfile? profile = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var c = log.IndexOf(customerId);
+        if (c < 0)
+        {
+            throw new KeyNotFoundException($"Customer '{customerId}' is not in the event log.");
+        }
+
+        var values = new double[Schema.Count];
+        Compute(log.TimelineAsOf(c, asOf), RolesOf(log), profile, asOf, values);
+        return new CustomerSnapshot(customerId, asOf, Schema, values);
+    }
+
+    /// <summary>Builds the snapshots of every customer known at an instant.</summary>
+    /// <param name="log">The events.</param>
+    /// <param name="asOf">The instant.</param>
+    /// <param name="profiles">Profiles by customer (signup dates, attributes); optional.</param>
+    /// <param name="progress">Receives the number of customers done; optional.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The batch, in log order.</returns>
+    public SnapshotBatch BuildAll(
+        EventLog log,
+        DateTimeOffset asOf,
+        IReadOnlyDictionary<CustomerId, CustomerProfile>? profiles = null,
+        IProgress<int>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var limit = asOf.UtcTicks;
+        var rows = new List<int>(log.CustomerCount);
+        for (var c = 0; c < log.CustomerCount; c++)
+        {
+            var t = log.Timeline(c);
+            var known = t.Count > 0 && t.Ticks[0] <= limit;
+            if (!known && profiles is not null && profiles.TryGetValue(log.Customers[c], out var p) && p.SignupDate is { } s)
+            {
+                known = s.UtcTicks <= limit;
+            }
+
+            if (known)
+            {
+                rows.Add(c);
+            }
+        }
+
+        var roles = RolesOf(log);
+        var width = Schema.Count;
+        var values = new double[(long)rows.Count * width];
+        var ids = new CustomerId[rows.Count];
+        const int chunk = 4096;
+        var chunks = (rows.Count + chunk - 1) / chunk;
+        var done = 0;
+        Parallel.For(
+            0,
+            chunks,
+            new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _parallelism },
+            k =>
+            {
+                var end = Math.Min(rows.Count, (k + 1) * chunk);
+                for (var r = k * chunk; r < end; r++)
+                {
+                    var c = rows[r];
+                    var id = log.Customers[c];
+                    ids[r] = id;
+                    CustomerProfile? profile = null;
+                    profiles?.TryGetValue(id, out profile);
+                    Compute(log.TimelineAsOf(c, asOf), roles, profile, asOf, values.AsSpan(r * width, width));
+                }
+
+                if (progress is not null)
+                {
+                    progress.Report(Interlocked.Add(ref done, end - (k * chunk)));
+                }
+            });
+        return new SnapshotBatch(Schema, asOf, ids, values);
+    }
+
+    private static IEnumerable<FeatureDefinition> Definitions(int[] windows)
+    {
+        yield return new("tenure_days", FeatureKind.Days, "days since the customer signed up (or was first seen)");
+        yield return new("days_since_last_event", FeatureKind.Days, "days since anything was heard from the customer");
+        yield return new("recency_days", FeatureKind.Days, "days since the last purchase");
+        yield return new("frequency", FeatureKind.Count, "purchases so far");
+        yield return new("monetary", FeatureKind.Money, "total spent so far");
+        yield return new("avg_order_value", FeatureKind.Money, "average purchase amount");
+        foreach (var w in windows)
+        {
+            yield return new($"purchases_{w}d", FeatureKind.Count, $"purchases in the last {w} days");
+            yield return new($"spend_{w}d", FeatureKind.Money, $"spent in the last {w} days");
+            yield return new($"purchases_trend_{w}d", FeatureKind.Number, $"purchases in the last {w} days minus the {w} days before");
+            yield return new($"spend_trend_{w}d", FeatureKind.Money, $"spend in the last {w} days minus the {w} days before");
+            yield return new($"logins_{w}d", FeatureKind.Count, $"logins in the last {w} days");
+            yield return new($"logins_trend_{w}d", FeatureKind.Number, $"logins in the last {w} days minus the {w} days before");
+            yield return new($"usage_{w}d", FeatureKind.Number, $"usage in the last {w} days");
+            yield return new($"usage_decline_{w}d", FeatureKind.Ratio, $"drop in usage over the last {w} days relative to the {w} days before (0.5 = halved)");
+            yield return new($"tickets_{w}d", FeatureKind.Count, $"support tickets in the last {w} days");
+            yield return new($"complaints_{w}d", FeatureKind.Count, $"complaints in the last {w} days");
+            yield return new($"payment_failures_{w}d", FeatureKind.Count, $"failed payments in the last {w} days");
+        }
+
+        yield return new("feedback_last", FeatureKind.Score, "the latest feedback score");
+        yield return new("feedback_avg", FeatureKind.Score, "the average feedback score");
+        yield return new("feedback_change", FeatureKind.Score, "the latest feedback score minus the one before");
+        yield return new("days_since_last_login", FeatureKind.Days, "days since the last login");
+        yield return new("days_since_last_contact", FeatureKind.Days, "days since the last contact (a contact, ticket, complaint or feedback)");
+        yield return new("subscription_active", FeatureKind.Flag, "1 when the latest subscription event is a start, not a cancellation");
+        yield return new("events_total", FeatureKind.Count, "events so far");
+    }
+
+    private static Role[] RolesOf(EventLog log)
+    {
+        var roles = new Role[log.Types.Count];
+        for (var i = 0; i < roles.Length; i++)
+        {
+            var t = log.Types[i];
+            roles[i] =
+                t == CustomerEventType.Purchase ? Role.Purchase :
+                t == CustomerEventType.SubscriptionStart ? Role.SubscriptionStart :
+                t == CustomerEventType.SubscriptionCancel ? Role.SubscriptionCancel :
+                t == CustomerEventType.PaymentFailure ? Role.PaymentFailure :
+                t == CustomerEventType.SupportTicket ? Role.Ticket :
+                t == CustomerEventType.Complaint ? Role.Complaint :
+                t == CustomerEventType.Feedback ? Role.Feedback :
+                t == CustomerEventType.Login ? Role.Login :
+                t == CustomerEventType.Usage ? Role.Usage :
+                t == CustomerEventType.Contact ? Role.Contact :
+                Role.Other;
+        }
+
+        return roles;
+    }
+
+    private static double Days(long fromTicks, long toTicks) => (toTicks - fromTicks) / TicksPerDay;
+
+    private static double DaysOrNaN(long lastTicks, long asOf) => lastTicks == long.MinValue ? double.NaN : Days(lastTicks, asOf);
+
+    private void Compute(CustomerTimeline timeline, Role[] roles, CustomerProfile? profile, DateTimeOffset asOfInstant, Span<double> row)
+    {
+        var asOf = asOfInstant.UtcTicks;
+        var ticks = timeline.Ticks;
+        var codes = timeline.TypeCodes;
+        var amounts = timeline.Amounts;
+        var w = _windows.Length;
+        Span<long> span = stackalloc long[w];
+        for (var k = 0; k < w; k++)
+        {
+            span[k] = _windows[k] * TimeSpan.TicksPerDay;
+        }
+
+        Span<double> acc = stackalloc double[w * PerWindow];
+        acc.Clear();
+
+        long lastPurchase = long.MinValue, lastLogin = long.MinValue, lastContact = long.MinValue;
+        double frequency = 0, monetary = 0, amountCount = 0;
+        double feedbackLast = double.NaN, feedbackPrev = double.NaN, feedbackSum = 0, feedbackCount = 0;
+        var subscriptionActive = 0.0;
+
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            var role = roles[codes[i]];
+            var amount = amounts[i];
+            var age = asOf - ticks[i];
+            switch (role)
+            {
+                case Role.Purchase:
+                    frequency++;
+                    lastPurchase = ticks[i];
+                    if (!double.IsNaN(amount))
+                    {
+                        monetary += amount;
+                        amountCount++;
+                    }
+
+                    break;
+                case Role.Login:
+                    lastLogin = ticks[i];
+                    break;
+                case Role.Feedback:
+                    lastContact = ticks[i];
+                    if (!double.IsNaN(amount))
+                    {
+                        feedbackPrev = feedbackLast;
+                        feedbackLast = amount;
+                        feedbackSum += amount;
+                        feedbackCount++;
+                    }
+
+                    break;
+                case Role.Ticket or Role.Complaint or Role.Contact:
+                    lastContact = ticks[i];
+                    break;
+                case Role.SubscriptionStart:
+                    subscriptionActive = 1;
+                    break;
+                case Role.SubscriptionCancel:
+                    subscriptionActive = 0;
+                    break;
+                default:
+                    break;
+            }
+
+            for (var k = 0; k < w; k++)
+            {
+                var current = age < span[k];
+                if (!current && age >= 2 * span[k])
+                {
+                    continue;
+                }
+
+                var a = acc.Slice(k * PerWindow, PerWindow);
+                switch (role)
+                {
+                    case Role.Purchase:
+                        a[current ? 0 : 1]++;
+                        a[current ? 2 : 3] += double.IsNaN(amount) ? 0 : amount;
+                        break;
+                    case Role.Login:
+                        a[current ? 4 : 5]++;
+                        break;
+                    case Role.Usage:
+                        a[current ? 6 : 7] += double.IsNaN(amount) ? 1 : amount;
+                        break;
+                    case Role.Ticket when current:
+                        a[8]++;
+                        break;
+                    case Role.Complaint when current:
+                        a[9]++;
+                        break;
+                    case Role.PaymentFailure when current:
+                        a[10]++;
+                        break;
+                    default:
+                        break;
+                }
+            }
+        }
+
+        long? start = profile?.SignupDate is { } signup && signup.UtcTicks <= asOf ? signup.UtcTicks : ticks.Length > 0 ? ticks[0] : null;
+        row[0] = start is { } s ? Days(s, asOf) : double.NaN;
+        row[1] = ticks.Length > 0 ? Days(ticks[^1], asOf) : double.NaN;
+        row[2] = DaysOrNaN(lastPurchase, asOf);
+        row[3] = frequency;
+        row[4] = monetary;
+        row[5] = amountCount > 0 ? monetary / amountCount : double.NaN;
+        var o = Head;
+        for (var k = 0; k < w; k++, o += PerWindow)
+        {
+            var a = acc.Slice(k * PerWindow, PerWindow);
+            row[o] = a[0];
+            row[o + 1] = a[2];
+            row[o + 2] = a[0] - a[1];
+            row[o + 3] = a[2] - a[3];
+            row[o + 4] = a[4];
+            row[o + 5] = a[4] - a[5];
+            row[o + 6] = a[6];
+            row[o + 7] = a[7] > 0 ? (a[7] - a[6]) / a[7] : double.NaN;
+            row[o + 8] = a[8];
+            row[o + 9] = a[9];
+            row[o + 10] = a[10];
+        }
+
+        row[o] = feedbackLast;
+        row[o + 1] = feedbackCount > 0 ? feedbackSum / feedbackCount : double.NaN;
+        row[o + 2] = feedbackLast - feedbackPrev;
+        row[o + 3] = DaysOrNaN(lastLogin, asOf);
+        row[o + 4] = DaysOrNaN(lastContact, asOf);
+        row[o + 5] = subscriptionActive;
+        row[o + 6] = ticks.Length;
+        o += Tail;
+        for (var j = 0; j < _custom.Length; j++)
+        {
+            row[o + j] = _custom[j].Compute(timeline, profile, asOfInstant);
+        }
+    }
+}
