@@ -34,6 +34,20 @@ public sealed class CsvEventReader
         return ReadFileIterator(path, report, cancellationToken);
     }
 
+    /// <summary>Reads CSV from a stream (UTF-8, or the encoding its byte-order mark names).</summary>
+    /// <param name="stream">The bytes; disposed when the enumeration ends.</param>
+    /// <param name="sourceName">The name used in error messages (a file name).</param>
+    /// <param name="report">Receives the accounting and errors.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The accepted events, in input order.</returns>
+    /// <exception cref="IngestException">The input has no usable header, or (fail-fast) a row is bad.</exception>
+    public IEnumerable<CustomerEvent> Read(Stream stream, string sourceName, IngestReport report, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(report);
+        return ReadStreamIterator(stream, sourceName, report, cancellationToken);
+    }
+
     /// <summary>Reads CSV text.</summary>
     /// <param name="reader">The text.</param>
     /// <param name="sourceName">The name used in error messages (a file name).</param>
@@ -74,11 +88,19 @@ public sealed class CsvEventReader
 
     private IEnumerable<CustomerEvent> ReadFileIterator(string path, IngestReport report, CancellationToken cancellationToken)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        using var text = CsvRecordSource.OpenText(stream);
-        foreach (var e in ReadIterator(text, Path.GetFileName(path), report, cancellationToken))
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return ReadStreamIterator(stream, Path.GetFileName(path), report, cancellationToken);
+    }
+
+    private IEnumerable<CustomerEvent> ReadStreamIterator(Stream stream, string sourceName, IngestReport report, CancellationToken cancellationToken)
+    {
+        using (stream)
         {
-            yield return e;
+            using var text = CsvRecordSource.OpenText(stream);
+            foreach (var e in ReadIterator(text, sourceName, report, cancellationToken))
+            {
+                yield return e;
+            }
         }
     }
 

@@ -1,0 +1,190 @@
+using System.CommandLine;
+using Churn.Abstractions;
+using Churn.Data.Ingest;
+using Churn.Data.Synthetic;
+
+namespace Churn.Cli.Commands;
+
+/// <summary><c>churn data validate</c> and <c>churn data generate</c>.</summary>
+internal static class DataCommands
+{
+    private static readonly string[] SyntheticFiles = ["customers.csv", "events.csv", "truth.csv"];
+
+    public static Command Build(TextWriter output, TextWriter error)
+    {
+        var data = new Command("data", "Check and create customer data.");
+        data.Subcommands.Add(Validate(output, error));
+        data.Subcommands.Add(Generate(output, error));
+        return data;
+    }
+
+    /// <summary>Reads an events file with the given mapping, reporting progress on a terminal.</summary>
+    internal static async Task<(List<CustomerEvent> Events, IngestReport Report)> ReadEventsAsync(
+        string path, CsvEventReaderOptions options, int maxErrors, bool showProgress, CancellationToken cancellationToken)
+    {
+        var length = new FileInfo(path).Length;
+        return await TerminalProgress.RunAsync(showProgress, $"Reading {Path.GetFileName(path)}", length, progress => Task.Run(
+            () =>
+            {
+                var report = new IngestReport(maxErrors);
+                var stream = new ProgressStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), progress);
+                var events = new CsvEventReader(options).Read(stream, Path.GetFileName(path), report, cancellationToken).ToList();
+                return (events, report);
+            },
+            cancellationToken)).ConfigureAwait(false);
+    }
+
+    internal static int Fatal(TextWriter output, TextWriter error, bool json, string message)
+    {
+        if (json)
+        {
+            Json.Write(output, new { read = 0, accepted = 0, rejected = 0, errors = new[] { new { line = 0L, column = 0, message } }, fatal = message });
+        }
+        else
+        {
+            error.WriteLine("error: " + message);
+        }
+
+        return ExitCodes.Fatal;
+    }
+
+    private static Command Validate(TextWriter output, TextWriter error)
+    {
+        var events = new Option<string>("--events") { Description = "The events CSV file.", Required = true };
+        var maxErrors = new Option<int>("--max-errors") { Description = "How many errors to list (all are counted).", DefaultValueFactory = _ => 1000 };
+        var format = Formats.Option();
+        var columns = new EventColumnOptions();
+        var command = new Command(
+            "validate",
+            "Read an events CSV (default columns customer_id, timestamp, type, amount, event_id) and report rows read, accepted and rejected with each error's line and column. Exit code 0 only when nothing was rejected.");
+        command.Options.Add(events);
+        columns.AddTo(command);
+        command.Options.Add(maxErrors);
+        command.Options.Add(format);
+        command.SetAction(async (parse, ct) =>
+        {
+            var json = Formats.IsJson(parse, format);
+            var path = parse.GetValue(events)!;
+            if (!File.Exists(path))
+            {
+                return Fatal(output, error, json, $"file '{path}' does not exist.");
+            }
+
+            List<CustomerEvent> read;
+            IngestReport report;
+            try
+            {
+                (read, report) = await ReadEventsAsync(path, columns.Read(parse), Math.Max(0, parse.GetValue(maxErrors)), TerminalProgress.Enabled(output, json), ct).ConfigureAwait(false);
+            }
+            catch (IngestException ex)
+            {
+                return Fatal(output, error, json, ex.Message);
+            }
+
+            if (json)
+            {
+                Json.Write(output, new
+                {
+                    read = report.Read,
+                    accepted = report.Accepted,
+                    rejected = report.Rejected,
+                    errors = report.Errors.Select(e => new { line = e.Line, column = e.Column, message = e.Message, columnName = e.ColumnName }),
+                    blankLines = report.BlankLines,
+                    errorsTruncated = report.ErrorsTruncated,
+                    customers = read.Select(e => e.CustomerId).Distinct().Count(),
+                    file = path,
+                });
+            }
+            else
+            {
+                output.WriteLine($"{path}: read {report.Read}, accepted {report.Accepted}, rejected {report.Rejected}" + (report.BlankLines > 0 ? $" ({report.BlankLines} blank lines skipped)" : string.Empty));
+                foreach (var e in report.Errors)
+                {
+                    output.WriteLine("  " + e);
+                }
+
+                if (report.ErrorsTruncated)
+                {
+                    output.WriteLine($"  ... and {report.Rejected - report.Errors.Count} more (raise --max-errors to list them)");
+                }
+            }
+
+            return report.IsClean ? ExitCodes.Ok : ExitCodes.Rejected;
+        });
+        return command;
+    }
+
+    private static Command Generate(TextWriter output, TextWriter error)
+    {
+        var customers = new Option<int>("--customers") { Description = "Number of customers (1 to 10,000,000).", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<long>("--seed") { Description = "Seed: the same seed gives the same base.", DefaultValueFactory = _ => 42 };
+        var outDir = new Option<string>("--out") { Description = "Folder to write customers.csv, events.csv and truth.csv into.", Required = true };
+        var asOf = new Option<string>("--as-of") { Description = "As-of date of the planted truth; the data runs 30 days past it.", DefaultValueFactory = _ => "2026-01-01" };
+        var months = new Option<int>("--history-months") { Description = "Months of history before the as-of date.", DefaultValueFactory = _ => 12 };
+        var logins = new Option<double>("--logins-per-month") { Description = "Mean logins per customer per month.", DefaultValueFactory = _ => 4 };
+        var noIds = new Option<bool>("--no-event-ids") { Description = "Leave out the event_id column." };
+        var format = Formats.Option();
+        var command = new Command("generate", "Write a synthetic customer base with planted churn drivers and known per-customer churn probabilities.");
+        foreach (var o in new Option[] { customers, seed, outDir, asOf, months, logins, noIds, format })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction(async (parse, ct) =>
+        {
+            var json = Formats.IsJson(parse, format);
+            if (!Dates.TryParse(parse.GetValue(asOf), out var asOfDate))
+            {
+                return Fatal(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01).");
+            }
+
+            var options = new SyntheticOptions
+            {
+                Customers = parse.GetValue(customers),
+                Seed = parse.GetValue(seed),
+                AsOf = asOfDate,
+                HistoryMonths = parse.GetValue(months),
+                LoginsPerMonth = parse.GetValue(logins),
+                IncludeEventIds = !parse.GetValue(noIds),
+            };
+            SyntheticCustomerBase generator;
+            try
+            {
+                generator = new SyntheticCustomerBase(options);
+            }
+            catch (ArgumentException ex)
+            {
+                return Fatal(output, error, json, ex.Message);
+            }
+
+            var dir = parse.GetValue(outDir)!;
+            var (n, eventCount) = await TerminalProgress.RunAsync(
+                TerminalProgress.Enabled(output, json),
+                "Generating customers",
+                options.Customers,
+                p => generator.WriteCsvAsync(dir, new Progress<int>(v => p.Report(v)), ct)).ConfigureAwait(false);
+            if (json)
+            {
+                Json.Write(output, new
+                {
+                    customers = n,
+                    events = eventCount,
+                    seed = options.Seed,
+                    asOf = options.AsOf,
+                    dataEnd = generator.DataEnd,
+                    files = SyntheticFiles.Select(f => Path.Combine(dir, f)),
+                });
+            }
+            else
+            {
+                output.WriteLine($"Wrote {n:N0} customers and {eventCount:N0} events to {dir} (seed {options.Seed}, as-of {options.AsOf:yyyy-MM-dd}, data until {generator.DataEnd:yyyy-MM-dd}).");
+                output.WriteLine("  customers.csv  profiles (signup, owner, channels, consent, plan, region, age band)");
+                output.WriteLine("  events.csv     purchases, logins, tickets, complaints, payment failures, feedback, subscription start/cancel");
+                output.WriteLine("  truth.csv      planted churn probability at the as-of date and whether each customer churned in the next 30 days");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Churn.Data.Ingest;
+using Spectre.Console;
+
+namespace Churn.Cli.Commands;
+
+/// <summary>Exit codes of every command.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Rejected = 1;
+    public const int Fatal = 2;
+}
+
+/// <summary>Options shared by the commands that read an events CSV.</summary>
+internal sealed class EventColumnOptions
+{
+    public Option<string> Customer { get; } = new("--customer-column") { Description = "Column holding the customer id.", DefaultValueFactory = _ => "customer_id" };
+
+    public Option<string> Time { get; } = new("--time-column") { Description = "Column holding the event time.", DefaultValueFactory = _ => "timestamp" };
+
+    public Option<string> Type { get; } = new("--type-column") { Description = "Column holding the event type (purchase, login, support_ticket, ...).", DefaultValueFactory = _ => "type" };
+
+    public Option<string?> Amount { get; } = new("--amount-column") { Description = "Column holding the amount (optional; default 'amount' when present)." };
+
+    public Option<string?> EventId { get; } = new("--event-id-column") { Description = "Column holding the event id used to drop duplicates (optional; default 'event_id' when present)." };
+
+    public Option<string?> TimeFormat { get; } = new("--time-format") { Description = "Exact .NET date format such as yyyyMMdd or dd/MM/yyyy HH:mm (default: ISO 8601). Times without an offset are UTC." };
+
+    public Option<char> Delimiter { get; } = new("--delimiter") { Description = "Field delimiter.", DefaultValueFactory = _ => ',' };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Customer);
+        command.Options.Add(Time);
+        command.Options.Add(Type);
+        command.Options.Add(Amount);
+        command.Options.Add(EventId);
+        command.Options.Add(TimeFormat);
+        command.Options.Add(Delimiter);
+    }
+
+    public CsvEventReaderOptions Read(ParseResult parse)
+    {
+        var amount = parse.GetValue(Amount);
+        var eventId = parse.GetValue(EventId);
+        return new CsvEventReaderOptions
+        {
+            CustomerColumn = parse.GetValue(Customer)!,
+            TimeColumn = parse.GetValue(Time)!,
+            TypeColumn = parse.GetValue(Type)!,
+            AmountColumn = amount ?? "amount",
+            AmountColumnRequired = amount is not null,
+            EventIdColumn = eventId ?? "event_id",
+            EventIdColumnRequired = eventId is not null,
+            TimeFormat = parse.GetValue(TimeFormat),
+            Delimiter = parse.GetValue(Delimiter),
+        };
+    }
+}
+
+/// <summary>The --format option.</summary>
+internal static class Formats
+{
+    public static Option<string> Option() => new Option<string>("--format") { Description = "Output format: text or json.", DefaultValueFactory = _ => "text" }
+        .AcceptOnlyFromAmong("text", "json");
+
+    public static bool IsJson(ParseResult parse, Option<string> format) => string.Equals(parse.GetValue(format), "json", StringComparison.Ordinal);
+}
+
+internal static class Json
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static void Write(TextWriter output, object value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
+}
+
+internal static class Dates
+{
+    public static bool TryParse(string? text, out DateTimeOffset value) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
+}
+
+/// <summary>Terminal progress: shown only on an interactive terminal and never in JSON mode.</summary>
+internal static class TerminalProgress
+{
+    public static bool Enabled(TextWriter output, bool json) =>
+        !json && ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+    public static async Task<T> RunAsync<T>(bool enabled, string description, double total, Func<IProgress<double>, Task<T>> work)
+    {
+        if (!enabled)
+        {
+            return await work(new Progress<double>(_ => { })).ConfigureAwait(false);
+        }
+
+        return await AnsiConsole.Progress()
+            .AutoClear(true)
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask(description, maxValue: Math.Max(1, total));
+                var progress = new SyncProgress(v => task.Value = v);
+                var result = await work(progress).ConfigureAwait(false);
+                task.Value = task.MaxValue;
+                return result;
+            }).ConfigureAwait(false);
+    }
+
+    private sealed class SyncProgress(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+}
+
+/// <summary>A read-only stream wrapper that reports how far it has read.</summary>
+internal sealed class ProgressStream(Stream inner, IProgress<double> progress) : Stream
+{
+    private long _position;
+    private long _reported;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => inner.Length;
+
+    public override long Position
+    {
+        get => _position;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Advance(inner.Read(buffer, offset, count));
+
+    public override int Read(Span<byte> buffer) => Advance(inner.Read(buffer));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Advance(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private int Advance(int n)
+    {
+        _position += n;
+        if (_position - _reported > (1 << 20) || n == 0)
+        {
+            _reported = _position;
+            progress.Report(_position);
+        }
+
+        return n;
+    }
+}

@@ -1,0 +1,3 @@
+using Churn.Cli;
+
+return await ChurnCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
