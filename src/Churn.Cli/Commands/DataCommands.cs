@@ -19,8 +19,9 @@ internal static class DataCommands
     }
 
     /// <summary>Reads an events file with the given mapping, reporting progress on a terminal.</summary>
-    internal static async Task<(List<CustomerEvent> Events, IngestReport Report)> ReadEventsAsync(
-        string path, CsvEventReaderOptions options, int maxErrors, bool showProgress, CancellationToken cancellationToken)
+    /// <remarks>Events stream into <paramref name="sink"/>: a file larger than memory never sits in a list.</remarks>
+    internal static async Task<IngestReport> ReadEventsAsync(
+        string path, CsvEventReaderOptions options, int maxErrors, bool showProgress, Action<CustomerEvent> sink, CancellationToken cancellationToken)
     {
         var length = new FileInfo(path).Length;
         return await TerminalProgress.RunAsync(showProgress, $"Reading {Path.GetFileName(path)}", length, progress => Task.Run(
@@ -28,8 +29,12 @@ internal static class DataCommands
             {
                 var report = new IngestReport(maxErrors);
                 var stream = new ProgressStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), progress);
-                var events = new CsvEventReader(options).Read(stream, Path.GetFileName(path), report, cancellationToken).ToList();
-                return (events, report);
+                foreach (var e in new CsvEventReader(options).Read(stream, Path.GetFileName(path), report, cancellationToken))
+                {
+                    sink(e);
+                }
+
+                return report;
             },
             cancellationToken)).ConfigureAwait(false);
     }
@@ -70,11 +75,11 @@ internal static class DataCommands
                 return Fatal(output, error, json, $"file '{path}' does not exist.");
             }
 
-            List<CustomerEvent> read;
+            var customers = new HashSet<CustomerId>();
             IngestReport report;
             try
             {
-                (read, report) = await ReadEventsAsync(path, columns.Read(parse), Math.Max(0, parse.GetValue(maxErrors)), TerminalProgress.Enabled(output, json), ct).ConfigureAwait(false);
+                report = await ReadEventsAsync(path, columns.Read(parse), Math.Max(0, parse.GetValue(maxErrors)), TerminalProgress.Enabled(output, json), e => customers.Add(e.CustomerId), ct).ConfigureAwait(false);
             }
             catch (IngestException ex)
             {
@@ -91,7 +96,7 @@ internal static class DataCommands
                     errors = report.Errors.Select(e => new { line = e.Line, column = e.Column, message = e.Message, columnName = e.ColumnName }),
                     blankLines = report.BlankLines,
                     errorsTruncated = report.ErrorsTruncated,
-                    customers = read.Select(e => e.CustomerId).Distinct().Count(),
+                    customers = customers.Count,
                     file = path,
                 });
             }

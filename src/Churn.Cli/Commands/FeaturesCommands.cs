@@ -21,17 +21,21 @@ internal static class FeaturesCommands
     internal static async Task<(EventLog Log, Dictionary<CustomerId, CustomerProfile>? Profiles, IngestReport Events, IngestReport? Customers)> LoadAsync(
         ParseResult parse, string eventsPath, string? customersPath, EventColumnOptions columns, bool progress, CancellationToken ct)
     {
-        var (events, report) = await DataCommands.ReadEventsAsync(eventsPath, columns.Read(parse), 1000, progress, ct).ConfigureAwait(false);
+        var builder = new EventLogBuilder();
         Dictionary<CustomerId, CustomerProfile>? profiles = null;
         IngestReport? customerReport = null;
         if (customersPath is not null)
         {
             customerReport = new IngestReport(1000);
             profiles = new CsvCustomerReader().ReadFile(customersPath, customerReport, ct).ToDictionary(p => p.Id);
+            foreach (var id in profiles.Keys)
+            {
+                builder.AddCustomer(id);
+            }
         }
 
-        var log = EventLogBuilder.Build(events, profiles?.Values, ct);
-        return (log, profiles, report, customerReport);
+        var report = await DataCommands.ReadEventsAsync(eventsPath, columns.Read(parse), 1000, progress, builder.Add, ct).ConfigureAwait(false);
+        return (builder.Build(ct), profiles, report, customerReport);
     }
 
     internal static void WriteIngestSummary(TextWriter error, string what, IngestReport report)

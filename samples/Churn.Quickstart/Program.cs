@@ -1,0 +1,186 @@
+// Churn.Sdk quickstart: generate (or read) a customer base and print what the SDK can tell about it.
+//   dotnet run --project samples/Churn.Quickstart                       (synthetic, 20,000 customers)
+//   dotnet run --project samples/Churn.Quickstart -- --customers 100000 --seed 7
+//   dotnet run --project samples/Churn.Quickstart -- --data DIR --as-of 2026-01-01   (DIR holds events.csv and, optionally, customers.csv)
+using System.Globalization;
+using Churn.Abstractions;
+using Churn.Data.Events;
+using Churn.Data.Features;
+using Churn.Data.Ingest;
+using Churn.Data.Labels;
+using Churn.Data.Synthetic;
+
+var options = QuickstartArgs.Parse(args);
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var cancel = CancellationToken.None;
+
+Console.WriteLine("Churn.Sdk quickstart");
+Console.WriteLine("====================");
+
+// 1. Data: read a host's files, or generate a synthetic base with planted churn drivers.
+List<CustomerEvent> events;
+Dictionary<CustomerId, CustomerProfile> profiles;
+Dictionary<CustomerId, SyntheticTruth>? truth = null;
+DateTimeOffset asOf;
+DateTimeOffset? observedUntil = null;
+if (options.DataDir is { } dir)
+{
+    var eventReport = new IngestReport();
+    events = new CsvEventReader().ReadFile(Path.Combine(dir, "events.csv"), eventReport, cancel).ToList();
+    var customersPath = Path.Combine(dir, "customers.csv");
+    var customerReport = new IngestReport();
+    profiles = File.Exists(customersPath)
+        ? new CsvCustomerReader().ReadFile(customersPath, customerReport, cancel).ToDictionary(p => p.Id)
+        : [];
+    Console.WriteLine($"Read {dir}: events {eventReport}; customers {customerReport}.");
+    foreach (var e in eventReport.Errors.Take(5))
+    {
+        Console.WriteLine("  rejected " + e);
+    }
+
+    var last = events.Count == 0 ? DateTimeOffset.MinValue : events.Max(e => e.Timestamp);
+    asOf = options.AsOf ?? last.AddDays(-30);
+}
+else
+{
+    var synthetic = new SyntheticOptions { Customers = options.Customers, Seed = options.Seed };
+    var generator = new SyntheticCustomerBase(synthetic);
+    var customers = generator.Generate(cancel).ToList();
+    events = customers.SelectMany(c => c.Events).ToList();
+    profiles = customers.ToDictionary(c => c.Profile.Id, c => c.Profile);
+    truth = customers.ToDictionary(c => c.Profile.Id, c => c.Truth);
+    asOf = synthetic.AsOf;
+    observedUntil = generator.DataEnd;
+    Console.WriteLine($"Generated a synthetic base: {customers.Count:N0} customers, {events.Count:N0} events (seed {options.Seed}).");
+}
+
+var log = EventLogBuilder.Build(events, profiles.Values, cancel);
+Console.WriteLine($"Event log: {log.CustomerCount:N0} customers, {log.EventCount:N0} events from {log.FirstEventTime:yyyy-MM-dd} to {log.LastEventTime:yyyy-MM-dd}, {log.ColumnBytes / 1024.0 / 1024.0:F1} MiB of columns ({EventLog.BytesPerEvent} bytes per event).");
+foreach (var g in events.GroupBy(e => e.Type).OrderByDescending(g => g.Count()))
+{
+    Console.WriteLine($"  {g.Key.Name,-20} {g.Count(),10:N0}");
+}
+
+// 2. Point-in-time snapshots as of one instant: nothing after it is used.
+var features = new FeatureBuilder();
+var batch = features.BuildAll(log, asOf, profiles, cancellationToken: cancel);
+Console.WriteLine();
+Console.WriteLine($"Snapshots as of {asOf:yyyy-MM-dd}: {batch.Count:N0} customers x {batch.Schema.Count} features.");
+
+// 3. Labels: who churned (cancelled) in the 30 days after the as-of date.
+var labelBuilder = new LabelBuilder(new LabelOptions { HorizonDays = 30, ObservedUntil = observedUntil });
+IReadOnlyList<ChurnLabel> labels;
+try
+{
+    labels = labelBuilder.LabelAll(log, asOf);
+}
+catch (ArgumentException ex)
+{
+    Console.WriteLine($"No labels: {ex.Message}");
+    return 0;
+}
+
+var churnedById = labels.ToDictionary(l => l.CustomerId, l => l.Churned);
+var rows = Enumerable.Range(0, batch.Count).Where(r => churnedById.ContainsKey(batch.CustomerIds[r])).ToArray();
+var rate = labels.Count == 0 ? 0 : labels.Count(l => l.Churned) / (double)labels.Count;
+Console.WriteLine($"At risk on {asOf:yyyy-MM-dd}: {labels.Count:N0} customers; {labels.Count(l => l.Churned):N0} cancelled within 30 days ({rate:P1}).");
+
+// 4. Early-warning signals: churn rate of customers with and without each symptom.
+Console.WriteLine();
+Console.WriteLine("Early-warning signals (churn rate in the next 30 days with vs without the signal):");
+Console.WriteLine($"  {"signal",-40} {"customers",10} {"with",8} {"without",8} {"lift",6}");
+Signal("a failed payment in the last 30 days", "payment_failures_30d", v => v >= 1);
+Signal("2+ support tickets in the last 90 days", "tickets_90d", v => v >= 2);
+Signal("a complaint in the last 90 days", "complaints_90d", v => v >= 1);
+Signal("fewer logins than the month before", "logins_trend_30d", v => v < 0);
+Signal("no login in the last 14 days", "days_since_last_login", v => double.IsNaN(v) || v > 14);
+Signal("latest feedback score 5 or lower", "feedback_last", v => v <= 5);
+Signal("customer for less than 180 days", "tenure_days", v => v < 180);
+
+// 5. With synthetic data the planted truth shows the best any model can do.
+if (truth is not null)
+{
+    var scored = rows.Select(r => (Score: truth[batch.CustomerIds[r]].ChurnProbability, Churned: churnedById[batch.CustomerIds[r]])).ToList();
+    Console.WriteLine();
+    Console.WriteLine($"Planted truth: the true churn probabilities rank churners with ROC-AUC {Auc(scored):F3}; that is the ceiling for a model trained on these features.");
+    Console.WriteLine($"Planted drivers: {string.Join(", ", PlantedChurnModel.Drivers.Select(d => $"{d.Feature} ({d.Coefficient:+0.##;-0.##})"))}.");
+}
+
+Console.WriteLine();
+Console.WriteLine("Next: `churn features build` writes these snapshots as CSV; `churn labels build` writes the labels.");
+return 0;
+
+void Signal(string name, string feature, Func<double, bool> test)
+{
+    var f = batch.Schema.IndexOf(feature);
+    int withN = 0, withChurn = 0, withoutN = 0, withoutChurn = 0;
+    foreach (var r in rows)
+    {
+        var churned = churnedById[batch.CustomerIds[r]];
+        if (test(batch.Row(r)[f]))
+        {
+            withN++;
+            withChurn += churned ? 1 : 0;
+        }
+        else
+        {
+            withoutN++;
+            withoutChurn += churned ? 1 : 0;
+        }
+    }
+
+    var a = withN == 0 ? 0 : withChurn / (double)withN;
+    var b = withoutN == 0 ? 0 : withoutChurn / (double)withoutN;
+    Console.WriteLine($"  {name,-40} {withN,10:N0} {a,8:P1} {b,8:P1} {(b > 0 ? a / b : double.NaN),6:F1}x");
+}
+
+static double Auc(List<(double Score, bool Churned)> scored)
+{
+    var sorted = scored.OrderBy(s => s.Score).ToList();
+    double rankSum = 0;
+    var positives = 0;
+    for (var i = 0; i < sorted.Count;)
+    {
+        var j = i;
+        while (j < sorted.Count && sorted[j].Score == sorted[i].Score)
+        {
+            j++;
+        }
+
+        var rank = (i + j + 1) / 2.0;
+        for (var k = i; k < j; k++)
+        {
+            if (sorted[k].Churned)
+            {
+                rankSum += rank;
+                positives++;
+            }
+        }
+
+        i = j;
+    }
+
+    var negatives = sorted.Count - positives;
+    return positives == 0 || negatives == 0 ? double.NaN : (rankSum - (positives * (positives + 1) / 2.0)) / ((double)positives * negatives);
+}
+
+internal sealed record QuickstartArgs(int Customers, long Seed, string? DataDir, DateTimeOffset? AsOf)
+{
+    public static QuickstartArgs Parse(string[] args)
+    {
+        var result = new QuickstartArgs(20_000, 42, null, null);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            result = args[i] switch
+            {
+                "--customers" => result with { Customers = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--seed" => result with { Seed = long.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--data" => result with { DataDir = args[i + 1] },
+                "--as-of" => result with { AsOf = DateTimeOffset.Parse(args[i + 1], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) },
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Use --customers N, --seed S, --data DIR, --as-of DATE."),
+            };
+        }
+
+        return result;
+    }
+}
