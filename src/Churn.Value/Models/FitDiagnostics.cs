@@ -1,0 +1,67 @@
+namespace Churn.Value.Models;
+
+/// <summary>How a maximum-likelihood fit went.</summary>
+/// <param name="Converged">Whether the optimiser met its stopping rule at a finite optimum.</param>
+/// <param name="Iterations">Optimiser iterations.</param>
+/// <param name="Evaluations">Likelihood evaluations.</param>
+/// <param name="GradientNorm">The largest gradient component (of the mean log-likelihood in log-parameters) at the end; NaN for gradient-free fits.</param>
+/// <param name="Message">What happened, in words.</param>
+/// <param name="DistinctGroups">The number of distinct sufficient-statistic groups the likelihood was evaluated over.</param>
+public sealed record FitDiagnostics(bool Converged, int Iterations, int Evaluations, double GradientNorm, string Message, int DistinctGroups);
+
+/// <summary>A model could not be fitted to the data; the message and <see cref="Diagnostics"/> say why.</summary>
+public sealed class ModelFitException : Exception
+{
+    /// <summary>Initializes a new instance of the <see cref="ModelFitException"/> class.</summary>
+    public ModelFitException()
+        : this("The model could not be fitted.")
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="ModelFitException"/> class.</summary>
+    /// <param name="message">Why.</param>
+    public ModelFitException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="ModelFitException"/> class.</summary>
+    /// <param name="message">Why.</param>
+    /// <param name="innerException">The cause.</param>
+    public ModelFitException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="ModelFitException"/> class.</summary>
+    /// <param name="message">Why.</param>
+    /// <param name="diagnostics">The optimiser's account.</param>
+    public ModelFitException(string message, FitDiagnostics diagnostics)
+        : base(message)
+    {
+        Diagnostics = diagnostics;
+    }
+
+    /// <summary>Gets the optimiser's account, when the failure came from it.</summary>
+    public FitDiagnostics? Diagnostics { get; }
+}
+
+/// <summary>Options shared by the model fits.</summary>
+public sealed class FitOptions
+{
+    /// <summary>Gets or sets the largest gradient component (mean log-likelihood, log-parameters) accepted as converged.</summary>
+    /// <value>The default is 1e-9.</value>
+    public double GradientTolerance { get; set; } = 1e-9;
+
+    /// <summary>Gets or sets the iteration limit.</summary>
+    /// <value>The default is 500.</value>
+    public int MaxIterations { get; set; } = 500;
+
+    /// <summary>Gets or sets a value indicating whether a fit that did not converge throws <see cref="ModelFitException"/> (otherwise it is returned with <see cref="FitDiagnostics.Converged"/> false).</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool ThrowOnNonConvergence { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether standard errors are computed from the Hessian.</summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool ComputeStandardErrors { get; set; } = true;
+}
