@@ -199,11 +199,7 @@ public sealed class BgNbdModel : IRepeatPurchaseModel
     private static BgNbdFit Finish(OptimizationResult result, Likelihood likelihood, RepeatPurchaseData data, FitOptions options, Optimizers.GradientFunction objective)
     {
         var u = result.Point;
-        var runaway = Array.FindIndex(u, v => Math.Abs(v) >= 30);
-        var converged = result.Converged && runaway < 0;
-        var message = runaway >= 0
-            ? $"parameter {Names[runaway]} runs off to {(u[runaway] > 0 ? "infinity" : "zero")}: the data cannot identify the BG/NBD model"
-            : result.Message;
+        var (converged, message) = FitVerdict.Judge("BG/NBD", Names, u, result.Converged, result.Message);
         var diagnostics = new FitDiagnostics(converged, result.Iterations, result.Evaluations, result.GradientNorm, message, data.Groups);
         if (!converged && options.ThrowOnNonConvergence)
         {

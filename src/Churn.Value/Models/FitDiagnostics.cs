@@ -65,3 +65,32 @@ public sealed class FitOptions
     /// <value>The default is <see langword="true"/>.</value>
     public bool ComputeStandardErrors { get; set; } = true;
 }
+
+/// <summary>Turns an optimiser's end state into a verdict and a message that says what went wrong.</summary>
+internal static class FitVerdict
+{
+    public static (bool Converged, string Message) Judge(string model, string[] names, double[] logParameters, bool optimizerConverged, string optimizerMessage)
+    {
+        var worst = 0;
+        for (var i = 1; i < logParameters.Length; i++)
+        {
+            if (Math.Abs(logParameters[i]) > Math.Abs(logParameters[worst]))
+            {
+                worst = i;
+            }
+        }
+
+        var values = string.Join(", ", names.Select((n, i) => $"{n} = {Math.Exp(logParameters[i]):G4}"));
+        if (Math.Abs(logParameters[worst]) >= 30)
+        {
+            return (false, $"parameter {names[worst]} runs off to {(logParameters[worst] > 0 ? "infinity" : "zero")} ({values}): the data cannot identify the {model} model");
+        }
+
+        if (!optimizerConverged && Math.Abs(logParameters[worst]) >= 10)
+        {
+            return (false, $"{optimizerMessage}; parameter {names[worst]} runs off to {(logParameters[worst] > 0 ? "infinity" : "zero")} ({values}): the data cannot identify the {model} model");
+        }
+
+        return (optimizerConverged, optimizerConverged ? optimizerMessage : $"{optimizerMessage} ({values})");
+    }
+}

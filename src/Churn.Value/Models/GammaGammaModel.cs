@@ -186,9 +186,7 @@ public sealed class GammaGammaModel
         }
 
         var u = result.Point;
-        var runaway = Array.FindIndex(u, v => Math.Abs(v) >= 30);
-        var converged = result.Converged && runaway < 0;
-        var message = runaway >= 0 ? $"parameter {new[] { "p", "q", "gamma" }[runaway]} runs off to {(u[runaway] > 0 ? "infinity" : "zero")}: spend is too uniform or too few buyers to identify the model" : result.Message;
+        var (converged, message) = FitVerdict.Judge("Gamma-Gamma", ["p", "q", "gamma"], u, result.Converged, result.Message);
         var diagnostics = new FitDiagnostics(converged, result.Iterations, result.Evaluations, result.GradientNorm, message, gx.Length);
         if (!converged && options.ThrowOnNonConvergence)
         {

@@ -44,6 +44,8 @@ public sealed class ParetoNbdModel : IRepeatPurchaseModel
     /// <summary>Gets the parameters.</summary>
     public ParetoNbdParameters Parameters { get; }
 
+    private static readonly string[] Names = ["r", "alpha", "s", "beta"];
+
     /// <inheritdoc />
     public string Name => "Pareto/NBD";
 
@@ -88,11 +90,7 @@ public sealed class ParetoNbdModel : IRepeatPurchaseModel
         var polished = Optimizers.Bfgs(Gradient, simplex.Point, Math.Max(options.GradientTolerance, 1e-8), options.MaxIterations, cancellationToken);
         var result = polished.Value <= simplex.Value ? polished : simplex;
         var u = result.Point;
-        var runaway = Array.FindIndex(u, v => Math.Abs(v) >= 30);
-        var converged = (simplex.Converged || polished.Converged) && runaway < 0 && double.IsFinite(result.Value);
-        var message = runaway >= 0
-            ? $"parameter {new[] { "r", "alpha", "s", "beta" }[runaway]} runs off to {(u[runaway] > 0 ? "infinity" : "zero")}: the data cannot identify the Pareto/NBD model"
-            : polished.Converged ? polished.Message : simplex.Message;
+        var (converged, message) = FitVerdict.Judge("Pareto/NBD", Names, u, (simplex.Converged || polished.Converged) && double.IsFinite(result.Value), polished.Converged ? polished.Message : simplex.Message);
         var diagnostics = new FitDiagnostics(converged, simplex.Iterations + polished.Iterations, simplex.Evaluations + (polished.Evaluations * 9), polished.GradientNorm, message, data.Groups);
         if (!converged && options.ThrowOnNonConvergence)
         {

@@ -42,7 +42,7 @@ internal static class SpecialFunctions
     public static double Digamma(double x)
     {
         var result = 0.0;
-        while (x < 6)
+        while (x < 10)
         {
             result -= 1 / x;
             x += 1;
