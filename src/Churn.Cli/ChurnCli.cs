@@ -12,6 +12,7 @@ internal static class ChurnCli
         root.Subcommands.Add(DataCommands.Build(output, error));
         root.Subcommands.Add(FeaturesCommands.Build(output, error));
         root.Subcommands.Add(LabelsCommands.Build(output, error));
+        root.Subcommands.Add(ValueCommands.Build(output, error));
         return root;
     }
 

@@ -39,11 +39,12 @@ internal static class DataCommands
             cancellationToken)).ConfigureAwait(false);
     }
 
-    internal static int Fatal(TextWriter output, TextWriter error, bool json, string message)
+    internal static int Fatal(TextWriter output, TextWriter error, bool json, string message, IngestReport? report = null)
     {
         if (json)
         {
-            Json.Write(output, new { read = 0, accepted = 0, rejected = 0, errors = new[] { new { line = 0L, column = 0, message } }, fatal = message });
+            var errors = (report?.Errors.Select(e => new { line = e.Line, column = e.Column, message = e.Message }) ?? []).Append(new { line = 0L, column = 0, message });
+            Json.Write(output, new { read = report?.Read ?? 0, accepted = report?.Accepted ?? 0, rejected = report?.Rejected ?? 0, errors, fatal = message });
         }
         else
         {

@@ -126,6 +126,7 @@ public sealed class CsvEventReader
         private readonly int _time;
         private readonly int _type;
         private readonly int _amount;
+        private readonly CustomerEventType _fixedType;
         private readonly int _eventId;
         private readonly (int Ordinal, string Name)[] _attributes;
         private readonly StringPool _ids = new();
@@ -138,7 +139,8 @@ public sealed class CsvEventReader
             _options = options;
             _customer = Required(options.CustomerColumn, "--customer-column / CustomerColumn");
             _time = Required(options.TimeColumn, "--time-column / TimeColumn");
-            _type = Required(options.TypeColumn, "--type-column / TypeColumn");
+            _type = string.IsNullOrEmpty(options.TypeColumn) ? -1 : Required(options.TypeColumn, "--type-column / TypeColumn");
+            _fixedType = new CustomerEventType(options.FixedType);
             _amount = Optional(options.AmountColumn, options.AmountColumnRequired, "--amount-column / AmountColumn");
             _eventId = Optional(options.EventIdColumn, options.EventIdColumnRequired, "--event-id-column / EventIdColumn");
             _attributes = [.. options.AttributeColumns.Select(c => (Required(c, "AttributeColumns"), c))];
@@ -168,7 +170,7 @@ public sealed class CsvEventReader
                 return false;
             }
 
-            var typeText = _source.Field(_type);
+            var typeText = _type >= 0 ? _source.Field(_type) : _fixedType.Name;
             if (typeText.IsEmpty)
             {
                 _source.Reject(_type, "the event type is empty");
@@ -179,6 +181,12 @@ public sealed class CsvEventReader
             if (_amount >= 0)
             {
                 var amountText = _source.Field(_amount);
+                if (amountText.IsEmpty && _options.RequireAmount)
+                {
+                    _source.Reject(_amount, "the amount is empty");
+                    return false;
+                }
+
                 if (!amountText.IsEmpty)
                 {
                     if (!ValueParsers.TryParseDecimal(amountText, out var a))
@@ -226,7 +234,7 @@ public sealed class CsvEventReader
                 }
             }
 
-            value = new CustomerEvent(new CustomerId(_ids.Get(id)), time, TypeOf(typeText), amount, eventId, attributes);
+            value = new CustomerEvent(new CustomerId(_ids.Get(id)), time, _type >= 0 ? TypeOf(typeText) : _fixedType, amount, eventId, attributes);
             _source.Accept();
             return true;
         }

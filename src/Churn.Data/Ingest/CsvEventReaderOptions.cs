@@ -11,9 +11,13 @@ public sealed class CsvEventReaderOptions
     /// <value>The default is <c>timestamp</c>.</value>
     public string TimeColumn { get; set; } = "timestamp";
 
-    /// <summary>Gets or sets the event type column.</summary>
+    /// <summary>Gets or sets the event type column, or <see langword="null"/> when every row has the type <see cref="FixedType"/> (a transactions file).</summary>
     /// <value>The default is <c>type</c>.</value>
-    public string TypeColumn { get; set; } = "type";
+    public string? TypeColumn { get; set; } = "type";
+
+    /// <summary>Gets or sets the type of every row when <see cref="TypeColumn"/> is <see langword="null"/>.</summary>
+    /// <value>The default is <c>purchase</c>.</value>
+    public string FixedType { get; set; } = "purchase";
 
     /// <summary>Gets or sets the amount column; used when present in the header.</summary>
     /// <value>The default is <c>amount</c>.</value>
@@ -22,6 +26,10 @@ public sealed class CsvEventReaderOptions
     /// <summary>Gets or sets a value indicating whether a missing <see cref="AmountColumn"/> is an error.</summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool AmountColumnRequired { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether every row must carry an amount (a transactions file): an empty amount is then rejected.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool RequireAmount { get; set; }
 
     /// <summary>Gets or sets the event id column; used when present in the header to drop duplicates.</summary>
     /// <value>The default is <c>event_id</c>.</value>

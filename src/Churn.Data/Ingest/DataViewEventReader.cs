@@ -32,7 +32,7 @@ public sealed class DataViewEventReader
         ArgumentNullException.ThrowIfNull(report);
         var customer = Column(data, _options.CustomerColumn, required: true, sourceName)!.Value;
         var time = Column(data, _options.TimeColumn, required: true, sourceName)!.Value;
-        var type = Column(data, _options.TypeColumn, required: true, sourceName)!.Value;
+        var type = Column(data, _options.TypeColumn ?? throw new ArgumentException("DataViewEventReader needs a type column.", nameof(data)), required: true, sourceName)!.Value;
         var amount = Column(data, _options.AmountColumn, _options.AmountColumnRequired, sourceName);
         var eventId = Column(data, _options.EventIdColumn, _options.EventIdColumnRequired, sourceName);
         return Iterator(data, sourceName, report, customer, time, type, amount, eventId, cancellationToken);
