@@ -9,6 +9,10 @@ using Churn.Data.Features;
 using Churn.Data.Ingest;
 using Churn.Data.Labels;
 using Churn.Data.Synthetic;
+using Churn.Value.Clv;
+using Churn.Value.Models;
+using Churn.Value.Rfm;
+using Churn.Value.Transactions;
 
 var options = QuickstartArgs.Parse(args);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -106,8 +110,37 @@ if (truth is not null)
     Console.WriteLine($"Planted drivers: {string.Join(", ", PlantedChurnModel.Drivers.Select(d => $"{d.Feature} ({d.Coefficient:+0.##;-0.##})"))}.");
 }
 
+// 6. Customer value: what each customer is worth, and what churn puts at stake.
 Console.WriteLine();
-Console.WriteLine("Next: `churn features build` writes these snapshots as CSV; `churn labels build` writes the labels.");
+var purchases = Transaction.FromEvents(events).ToList();
+var summary = TransactionSummaryBuilder.Build(purchases, new SummaryOptions(TimeUnit.Weeks, asOf), cancel);
+Console.WriteLine($"Customer value ({purchases.Count:N0} purchases; weeks; calibration up to {asOf:yyyy-MM-dd}):");
+try
+{
+    var bgnbd = BgNbdModel.Fit(RepeatPurchaseData.From(summary.Customers), cancellationToken: cancel);
+    var spend = GammaGammaModel.Fit(summary.Customers, cancellationToken: cancel);
+    var p = bgnbd.Model.Parameters;
+    var g = spend.Model.Parameters;
+    Console.WriteLine($"  BG/NBD       r = {p.R:F3}, alpha = {p.Alpha:F3}, a = {p.A:F3}, b = {p.B:F3} (LL {bgnbd.LogLikelihood:F1}, {bgnbd.Diagnostics.Iterations} iterations)");
+    Console.WriteLine($"  Gamma-Gamma  p = {g.P:F3}, q = {g.Q:F3}, gamma = {g.Gamma:F3}; corr(frequency, spend) = {spend.FrequencySpendCorrelation:F2}");
+    var clv = new ClvCalculator(bgnbd.Model, spend.Model, new ClvOptions { Periods = 12, PeriodLength = 365.25 / 12 / 7, DiscountRate = 0.01 });
+    var predictions = clv.PredictAll(summary.Customers, cancel).ToDictionary(x => x.Summary.CustomerId);
+    var atStake = labels.Where(l => l.Churned && predictions.ContainsKey(l.CustomerId)).Sum(l => predictions[l.CustomerId].Clv);
+    var total = labels.Where(l => predictions.ContainsKey(l.CustomerId)).Sum(l => predictions[l.CustomerId].Clv);
+    Console.WriteLine($"  12-month CLV of the customers at risk: {total:N0}; of those who then cancelled: {atStake:N0} ({(total > 0 ? atStake / total : 0):P1}) - the value a retention programme fights for.");
+
+    var rfmInputs = batch.CustomerIds.Select((id, r) => new RfmInput(id, double.IsNaN(batch.Row(r)[batch.Schema.IndexOf("recency_days")]) ? 9999 : batch.Row(r)[batch.Schema.IndexOf("recency_days")], batch.Row(r)[batch.Schema.IndexOf("frequency")], batch.Row(r)[batch.Schema.IndexOf("monetary")])).ToList();
+    var rfm = new RfmScorer().Score(rfmInputs);
+    Console.WriteLine("  RFM segments: " + string.Join(", ", rfm.GroupBy(s => s.Segment).OrderByDescending(s => s.Count()).Select(s => $"{s.Key} {s.Count():N0}")));
+}
+catch (Exception ex) when (ex is ModelFitException or ArgumentException)
+{
+    Console.WriteLine($"  The value models could not be fitted: {ex.Message}");
+}
+
+Console.WriteLine();
+Console.WriteLine("Next: `churn features build` writes these snapshots as CSV; `churn labels build` writes the labels;");
+Console.WriteLine("`churn value fit` and `churn value score` fit BG/NBD and Gamma-Gamma and write each customer's CLV.");
 return 0;
 
 void Signal(string name, string feature, Func<double, bool> test)

@@ -28,6 +28,10 @@ public sealed class SyntheticOptions
     /// <value>The default is 4.</value>
     public double LoginsPerMonth { get; set; } = 4;
 
+    /// <summary>Gets or sets the mean number of one-off (add-on) purchases per customer per month, on top of the monthly subscription payment. Each customer's own rate is drawn from a gamma distribution around it, so purchase rates differ between customers as they do in real bases.</summary>
+    /// <value>The default is 0.5.</value>
+    public double AddOnPurchasesPerMonth { get; set; } = 0.5;
+
     /// <summary>Gets or sets a value indicating whether events carry an <c>event_id</c>.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool IncludeEventIds { get; set; } = true;
@@ -49,6 +53,11 @@ public sealed class SyntheticOptions
         if (!(LoginsPerMonth >= 0 && LoginsPerMonth <= 1000))
         {
             throw new ArgumentException($"LoginsPerMonth must be between 0 and 1000; it is {LoginsPerMonth}.", nameof(LoginsPerMonth));
+        }
+
+        if (!(AddOnPurchasesPerMonth >= 0 && AddOnPurchasesPerMonth <= 100))
+        {
+            throw new ArgumentException($"AddOnPurchasesPerMonth must be between 0 and 100; it is {AddOnPurchasesPerMonth}.", nameof(AddOnPurchasesPerMonth));
         }
     }
 }
@@ -258,6 +267,8 @@ public sealed class SyntheticCustomerBase
         var satisfaction = rng.Normal(7.5, 1.5);
         var declineAt = rng.Bernoulli(0.3) ? start + TimeSpan.FromDays(rng.NextDouble() * Month * (_options.HistoryMonths + 1)) : DateTimeOffset.MaxValue;
         var billingPhase = rng.NextDouble() * (Month - 1);
+        var addOnRate = _options.AddOnPurchasesPerMonth > 0 ? rng.Gamma(0.6, _options.AddOnPurchasesPerMonth / 0.6) : 0;
+        var addOnMean = rng.Gamma(3, 10);
         var profile = new CustomerProfile(id, signup)
         {
             Owner = "am-" + (index % 25).ToString("D2", CultureInfo.InvariantCulture),
@@ -295,7 +306,7 @@ public sealed class SyntheticCustomerBase
             if (from < until)
             {
                 segmentBuffer.Clear();
-                GenerateSegment(ref rng, from, until, a, billingPhase, plan, paymentFailureRate, loginRate, ticketRate, complaintRate, satisfaction, declineAt, segmentBuffer);
+                GenerateSegment(ref rng, from, until, a, billingPhase, plan, paymentFailureRate, loginRate, ticketRate, complaintRate, satisfaction, declineAt, (addOnRate, addOnMean), segmentBuffer);
                 segmentBuffer.Sort((x, y) => x.T.CompareTo(y.T));
                 foreach (var (t, type, amount) in segmentBuffer)
                 {
@@ -347,6 +358,7 @@ public sealed class SyntheticCustomerBase
         double complaintRate,
         double satisfaction,
         DateTimeOffset declineAt,
+        (double Rate, double MeanAmount) addOns,
         List<(DateTimeOffset, CustomerEventType, decimal?)> buffer)
     {
         var length = (until - from).TotalDays;
@@ -382,6 +394,14 @@ public sealed class SyntheticCustomerBase
             }
 
             buffer.Add((t, CustomerEventType.Login, null));
+        }
+
+        // One-off purchases: heterogeneous rates and spend, as repeat-purchase models expect.
+        var extra = rng.Poisson(addOns.Rate * share);
+        for (var i = 0; i < extra; i++)
+        {
+            var amount = Math.Round((decimal)rng.Gamma(4, addOns.MeanAmount / 4), 2);
+            buffer.Add((from + TimeSpan.FromDays(rng.NextDouble() * length), CustomerEventType.Purchase, Math.Max(0.01m, amount)));
         }
 
         var tickets = rng.Poisson(ticketRate * share);

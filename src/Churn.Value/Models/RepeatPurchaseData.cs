@@ -56,7 +56,7 @@ public sealed class RepeatPurchaseData
     /// <param name="tx">Recency.</param>
     /// <param name="t">Age T.</param>
     /// <returns>The data.</returns>
-    /// <exception cref="ArgumentException">Lengths differ; a value is negative or not finite; t_x &gt; T; x = 0 with t_x ≠ 0; T = 0.</exception>
+    /// <exception cref="ArgumentException">Lengths differ; a value is negative or not finite; t_x &gt; T; x = 0 with t_x ≠ 0.</exception>
     public static RepeatPurchaseData From(ReadOnlySpan<int> x, ReadOnlySpan<double> tx, ReadOnlySpan<double> t) =>
         From(x.ToArray(), tx.ToArray(), t.ToArray(), i => $"#{i + 1}");
 
@@ -73,7 +73,7 @@ public sealed class RepeatPurchaseData
                 x[i] < 0 ? $"a negative repeat count x = {x[i]}" :
                 !double.IsFinite(tx[i]) || !double.IsFinite(t[i]) ? "a recency or T that is not a finite number" :
                 tx[i] < 0 ? $"a negative recency t_x = {tx[i]}" :
-                t[i] <= 0 ? $"T = {t[i]}: T must be positive (the time from the first purchase to the end of calibration)" :
+                t[i] < 0 ? $"T = {t[i]}: T cannot be negative (it is the time from the first purchase to the end of calibration)" :
                 tx[i] > t[i] * (1 + 1e-12) ? $"t_x = {tx[i]} > T = {t[i]}: the last purchase cannot come after the end of calibration" :
                 x[i] == 0 && tx[i] != 0 ? $"x = 0 with t_x = {tx[i]}: without repeat purchases recency is 0" :
                 null;

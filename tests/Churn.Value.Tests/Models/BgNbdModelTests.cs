@@ -121,6 +121,10 @@ public sealed class BgNbdModelTests
         });
 
     [Fact]
+    public void LogLikelihood_CustomerFirstSeenAtCalibrationEnd_CarriesNoInformation() =>
+        Assert.Equal(0, CdnowFit.Value.Model.LogLikelihood(0, 0, 0), 12);
+
+    [Fact]
     public void LogLikelihood_SumOverCustomers_EqualsFitLogLikelihood()
     {
         var m = CdnowFit.Value.Model;
@@ -135,13 +139,15 @@ public sealed class BgNbdModelTests
     {
         Assert.Contains("t_x = 5 > T = 4", Assert.Throws<ArgumentException>(() => RepeatPurchaseData.From([1], [5.0], [4.0])).Message, StringComparison.Ordinal);
         Assert.Contains("negative repeat count", Assert.Throws<ArgumentException>(() => RepeatPurchaseData.From([-1], [0.0], [4.0])).Message, StringComparison.Ordinal);
-        Assert.Contains("T must be positive", Assert.Throws<ArgumentException>(() => RepeatPurchaseData.From([0, 0], [0.0, 0], [0.0, 0])).Message, StringComparison.Ordinal);
+        Assert.Contains("T cannot be negative", Assert.Throws<ArgumentException>(() => RepeatPurchaseData.From([0, 0], [0.0, 0], [-1.0, 0])).Message, StringComparison.Ordinal);
         Assert.Contains("not a finite", Assert.Throws<ArgumentException>(() => RepeatPurchaseData.From([1], [double.NaN], [4.0])).Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Fit_NoRepeatBuyers_OrOneCustomer_IsAClearError()
+    public void Fit_NoRepeatBuyers_OrOneCustomer_OrAllZero_IsAClearError()
     {
+        var zeros = Assert.Throws<ModelFitException>(() => BgNbdModel.Fit(RepeatPurchaseData.From([0, 0, 0], [0.0, 0, 0], [0.0, 0, 0])));
+        Assert.Contains("no customer made a repeat purchase", zeros.Message, StringComparison.Ordinal);
         var none = Assert.Throws<ModelFitException>(() => BgNbdModel.Fit(RepeatPurchaseData.From([0, 0, 0], [0.0, 0, 0], [10.0, 20, 30])));
         var one = Assert.Throws<ModelFitException>(() => BgNbdModel.Fit(RepeatPurchaseData.From([3], [5.0], [10.0])));
 
@@ -162,5 +168,37 @@ public sealed class BgNbdModelTests
         Assert.False(fit.Diagnostics.Converged);
         Assert.Contains("runs off", fit.Diagnostics.Message, StringComparison.Ordinal);
         Assert.NotNull(ex.Diagnostics);
+    }
+}
+
+public sealed class RepeatPurchaseSimulatorTests
+{
+    [Fact]
+    public void Fit_RecoversPlantedParameters_FromSimulatedCustomers()
+    {
+        var planted = new BgNbdParameters(0.5, 6, 0.8, 2.5);
+        var (x, tx, t) = new RepeatPurchaseSimulator(seed: 11).SimulateBgNbd(planted, 40_000, 30, 52);
+
+        var fit = BgNbdModel.Fit(RepeatPurchaseData.From(x, tx, t));
+        var p = fit.Model.Parameters;
+
+        // Within three standard errors of the planted values.
+        Assert.InRange(p.R, planted.R - (3 * fit.StandardErrors.R), planted.R + (3 * fit.StandardErrors.R));
+        Assert.InRange(p.Alpha, planted.Alpha - (3 * fit.StandardErrors.Alpha), planted.Alpha + (3 * fit.StandardErrors.Alpha));
+        Assert.InRange(p.A, planted.A - (3 * fit.StandardErrors.A), planted.A + (3 * fit.StandardErrors.A));
+        Assert.InRange(p.B, planted.B - (3 * fit.StandardErrors.B), planted.B + (3 * fit.StandardErrors.B));
+    }
+
+    [Fact]
+    public void Simulate_SameSeedSameCustomers()
+    {
+        var p = new BgNbdParameters(0.5, 6, 0.8, 2.5);
+
+        var a = new RepeatPurchaseSimulator(3).SimulateBgNbd(p, 100, 10, 20);
+        var b = new RepeatPurchaseSimulator(3).SimulateBgNbd(p, 100, 10, 20);
+
+        Assert.Equal(a.X, b.X);
+        Assert.Equal(a.Tx, b.Tx);
+        Assert.All(Enumerable.Range(0, 100), i => Assert.True(a.Tx[i] <= a.T[i]));
     }
 }
