@@ -166,17 +166,15 @@ public sealed class TriggerEngine
         times.Insert(at < 0 ? ~at : at, ticks);
         var w = trigger.Within.Ticks;
 
-        // Forget what no window through the newest event can reach.
-        var newest = times[^1];
-        var drop = 0;
-        while (drop < times.Count && times[drop] < newest - (2 * w))
+        // Keep the most recent events only (late arrivals up to that many events back still count).
+        if (times.Count > MaxRemembered)
         {
-            drop++;
-        }
-
-        if (drop > 0)
-        {
-            times.RemoveRange(0, drop);
+            var removed = times.Count - MaxRemembered;
+            times.RemoveRange(0, removed);
+            if (ticks < times[0])
+            {
+                return null;
+            }
         }
 
         // Windows [start, start + w] that contain the new event: start in [ticks - w, ticks].
@@ -191,7 +189,13 @@ public sealed class TriggerEngine
             var end = start + w;
             var j = times.BinarySearch(end + 1);
             var upper = j < 0 ? ~j : j;
-            var count = upper - i;
+            var first = times.BinarySearch(start);
+            while (first > 0 && times[first - 1] == start)
+            {
+                first--;
+            }
+
+            var count = upper - first;
             if (count >= trigger.AtLeast && start > lastFiredStart + w)
             {
                 lastFiredStart = start;
