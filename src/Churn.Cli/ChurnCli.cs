@@ -13,6 +13,7 @@ internal static class ChurnCli
         root.Subcommands.Add(FeaturesCommands.Build(output, error));
         root.Subcommands.Add(LabelsCommands.Build(output, error));
         root.Subcommands.Add(ValueCommands.Build(output, error));
+        root.Subcommands.Add(RulesCommands.Build(output, error));
         return root;
     }
 

@@ -1,0 +1,83 @@
+namespace Churn.Cli.Tests.Commands;
+
+public sealed class RulesCommandsTests
+{
+    private const string Rules = """
+        {
+          "version": "1",
+          "rules": [
+            { "id": "tickets", "expression": "tickets_30d >= 3", "severity": "critical" },
+            { "id": "gold_quiet", "expression": "plan == \"gold\" and logins_30d < 2", "severity": "minor", "weight": 2 },
+            { "id": "no_feedback", "expression": "feedback_last is null", "severity": "minor", "weight": 1 }
+          ],
+          "minorThreshold": 3
+        }
+        """;
+
+    private const string Table = "id,tickets_30d,logins_30d,feedback_last,plan\na,5,0,,gold\nb,0,9,8,silver\nc,1,1,,gold\nd,3,1,7,\n";
+
+    [Fact]
+    public async Task Check_ValidAndInvalid_ExitCodesAndPositions()
+    {
+        using var dir = new TempDir();
+        var good = dir.File("rules.json", Rules);
+        var bad = dir.File("bad.json", Rules.Replace("tickets_30d >= 3", "tikets_30d >= 3", StringComparison.Ordinal));
+        var data = dir.File("table.csv", Table);
+
+        var (okExit, okOut, _) = await CliRunner.RunAsync("rules", "check", "--rules", good, "--data", data, "--id", "id");
+        var (badExit, badOut, _) = await CliRunner.RunAsync("rules", "check", "--rules", bad, "--data", data, "--id", "id", "--format", "json");
+
+        Assert.Equal(0, okExit);
+        Assert.Contains("valid", okOut, StringComparison.Ordinal);
+        Assert.Equal(1, badExit);
+        var error = CliRunner.Json(badOut).GetProperty("errors")[0];
+        Assert.Equal(4, error.GetProperty("line").GetInt32());
+        Assert.Equal(39, error.GetProperty("column").GetInt32());
+        Assert.Contains("did you mean 'tickets_30d'?", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_MalformedJson_ReportsPosition()
+    {
+        using var dir = new TempDir();
+        var file = dir.File("rules.json", "{\n  \"version\": \"1\",\n  \"rules\": [ { \"id\": \"a\" \"expression\": \"x\" } ]\n}");
+
+        var (exit, output, _) = await CliRunner.RunAsync("rules", "check", "--rules", file);
+
+        Assert.Equal(1, exit);
+        Assert.Contains(":3:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_JsonContract_FlaggedCountsAndSymptomsCsv()
+    {
+        using var dir = new TempDir();
+        var rules = dir.File("rules.json", Rules);
+        var data = dir.File("table.csv", Table);
+        var outFile = dir.Combine("symptoms.csv");
+
+        var (exit, output, _) = await CliRunner.RunAsync("rules", "run", "--rules", rules, "--data", data, "--id", "id", "--format", "json", "--out", outFile);
+
+        Assert.Equal(0, exit);
+        var json = CliRunner.Json(output);
+        Assert.Equal(4, json.GetProperty("customers").GetInt32());
+        Assert.Equal([("tickets", 2), ("gold_quiet", 2), ("no_feedback", 2)], json.GetProperty("rules").EnumerateArray().Select(r => (r.GetProperty("id").GetString()!, r.GetProperty("flagged").GetInt32())));
+        Assert.Equal(3, json.GetProperty("anyFlagged").GetInt32());
+        var lines = File.ReadAllLines(outFile);
+        Assert.Equal("customer_id,rule_id,severity,explanation", lines[0]);
+        Assert.Contains("a,tickets,critical,tickets_30d = 5", lines);
+        Assert.Contains(lines, l => l.StartsWith("a,recapitulative,critical,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("c,gold_quiet,minor,", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_UnknownIdColumn_IsAClearError()
+    {
+        using var dir = new TempDir();
+
+        var (exit, _, error) = await CliRunner.RunAsync("rules", "run", "--rules", dir.File("r.json", Rules), "--data", dir.File("t.csv", Table), "--id", "customer");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("id column 'customer'", error, StringComparison.Ordinal);
+    }
+}
