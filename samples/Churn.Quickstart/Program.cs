@@ -9,6 +9,9 @@ using Churn.Data.Features;
 using Churn.Data.Ingest;
 using Churn.Data.Labels;
 using Churn.Data.Synthetic;
+using Churn.Rules.Engine;
+using Churn.Rules.Language;
+using Churn.Rules.RuleSets;
 using Churn.Value.Clv;
 using Churn.Value.Models;
 using Churn.Value.Rfm;
@@ -138,8 +141,33 @@ catch (Exception ex) when (ex is ModelFitException or ArgumentException)
     Console.WriteLine($"  The value models could not be fitted: {ex.Message}");
 }
 
+// 7. Symptoms: the sample rule set (samples/rules/churn-rules.json) applied to every customer at risk.
+Console.WriteLine();
+var (ruleSet, _) = RuleSetJson.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "churn-rules.json")));
+var compiledRules = CompiledRuleSet.Compile(ruleSet, RuleSchema.FromFeatures(batch.Schema));
+var flaggedChurn = new int[compiledRules.Rules.Count];
+var flaggedAll = new int[compiledRules.Rules.Count];
+var dry = RuleDryRun.Run(
+    compiledRules,
+    rows.Select(r => (batch.CustomerIds[r], compiledRules.Schema.InputFor(batch[r]))),
+    onCustomer: (id, _, fired) =>
+    {
+        foreach (var i in fired)
+        {
+            flaggedAll[i]++;
+            flaggedChurn[i] += churnedById[id] ? 1 : 0;
+        }
+    });
+Console.WriteLine($"Symptoms (rule set version {ruleSet.Version}, {ruleSet.Rules.Count} rules): {dry.AnyFlagged:N0} of {dry.Customers:N0} customers at risk show at least one; {dry.RecapitulativeFlagged:N0} reach the recapitulative threshold.");
+for (var i = 0; i < compiledRules.Rules.Count; i++)
+{
+    var r = compiledRules.Rules[i].Rule;
+    Console.WriteLine($"  {r.Id,-18} {r.Severity.ToString().ToLowerInvariant(),-9} flags {flaggedAll[i],7:N0}; {(flaggedAll[i] == 0 ? 0 : flaggedChurn[i] / (double)flaggedAll[i]),6:P1} of them cancelled within 30 days ({rate:P1} overall)");
+}
+
 Console.WriteLine();
 Console.WriteLine("Next: `churn features build` writes these snapshots as CSV; `churn labels build` writes the labels;");
+Console.WriteLine("`churn rules check` / `churn rules run` check and apply rule sets;");
 Console.WriteLine("`churn value fit` and `churn value score` fit BG/NBD and Gamma-Gamma and write each customer's CLV.");
 return 0;
 
