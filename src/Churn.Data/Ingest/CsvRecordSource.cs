@@ -85,7 +85,7 @@ internal sealed class CsvRecordSource : IDisposable
     /// <summary>Throws a file-level error naming the missing column and the closest match.</summary>
     public IngestException MissingColumn(string name, string option)
     {
-        var suggestion = Suggest.Closest(name, Header);
+        var suggestion = Churn.Shared.NameSuggestions.Closest(name, Header);
         var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
         var error = new IngestError(
             Source, 1, 0, name,

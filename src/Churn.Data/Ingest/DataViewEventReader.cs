@@ -49,7 +49,7 @@ public sealed class DataViewEventReader
         if (column is null && required)
         {
             var names = data.Schema.Select(c => c.Name).ToArray();
-            var hint = Suggest.Closest(name, names) is { } s ? $" Did you mean '{s}'?" : string.Empty;
+            var hint = Churn.Shared.NameSuggestions.Closest(name, names) is { } s ? $" Did you mean '{s}'?" : string.Empty;
             throw new IngestException(new IngestError(source, 0, 0, name, $"required column '{name}' is not in the data view ({string.Join(", ", names)}).{hint}"));
         }
 

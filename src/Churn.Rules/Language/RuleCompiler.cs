@@ -102,45 +102,6 @@ public static class RuleCompiler
         _ => "condition",
     };
 
-    private static string? Closest(string name, IEnumerable<string> candidates)
-    {
-        string? best = null;
-        var bestDistance = int.MaxValue;
-        foreach (var c in candidates)
-        {
-            var d = Distance(name.ToUpperInvariant(), c.ToUpperInvariant());
-            if (d < bestDistance)
-            {
-                (best, bestDistance) = (c, d);
-            }
-        }
-
-        return bestDistance <= Math.Max(2, name.Length / 3) ? best : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            prev[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-
-            (prev, cur) = (cur, prev);
-        }
-
-        return prev[b.Length];
-    }
-
     private sealed class Builder(RuleSchema schema, List<RuleVariable> used)
     {
         private static readonly MethodInfo[] Functions = typeof(RuleFunctions).GetMethods(BindingFlags.Public | BindingFlags.Static);
@@ -170,7 +131,7 @@ public static class RuleCompiler
         {
             if (!schema.TryGet(v.Name, out var variable))
             {
-                var suggestion = Closest(v.Name, schema.Variables.Select(x => x.Name));
+                var suggestion = Churn.Shared.NameSuggestions.Closest(v.Name, schema.Variables.Select(x => x.Name));
                 throw new RuleTypeError(v.Line, v.Column, suggestion is null
                     ? $"unknown feature '{v.Name}'"
                     : $"unknown feature '{v.Name}': did you mean '{suggestion}'?");
@@ -357,7 +318,7 @@ public static class RuleCompiler
         {
             if (!RuleFunctions.Catalogue.TryGetValue(call.Name, out var f))
             {
-                var suggestion = Closest(call.Name, RuleFunctions.Catalogue.Keys);
+                var suggestion = Churn.Shared.NameSuggestions.Closest(call.Name, RuleFunctions.Catalogue.Keys);
                 throw new RuleTypeError(call.Line, call.Column, $"unknown function '{call.Name}'" + (suggestion is null ? $"; the functions are {string.Join(", ", RuleFunctions.Catalogue.Keys)}" : $": did you mean '{suggestion}'?"));
             }
 

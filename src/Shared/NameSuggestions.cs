@@ -1,7 +1,7 @@
-namespace Churn.Data.Ingest;
+namespace Churn.Shared;
 
-/// <summary>Finds the closest name to a misspelt one (Levenshtein distance, case-insensitive).</summary>
-internal static class Suggest
+/// <summary>Finds the closest known name to a misspelt one (Levenshtein distance, case-insensitive). Compiled into each package that suggests names, as an internal type.</summary>
+internal static class NameSuggestions
 {
     public static string? Closest(string name, IEnumerable<string> candidates)
     {
@@ -12,8 +12,7 @@ internal static class Suggest
             var d = Distance(name.ToUpperInvariant(), c.ToUpperInvariant());
             if (d < bestDistance)
             {
-                bestDistance = d;
-                best = c;
+                (best, bestDistance) = (c, d);
             }
         }
 
@@ -34,8 +33,7 @@ internal static class Suggest
             cur[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
             }
 
             (prev, cur) = (cur, prev);
