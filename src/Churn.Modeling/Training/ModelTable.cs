@@ -1,0 +1,230 @@
+using System.Globalization;
+using Churn.Abstractions;
+using Sylvan.Data.Csv;
+
+namespace Churn.Modeling.Training;
+
+/// <summary>Whether a model column holds numbers or categories.</summary>
+public enum ModelColumnKind
+{
+    /// <summary>Numbers; missing is NaN.</summary>
+    Numeric,
+
+    /// <summary>Categories (text, yes/no); missing is null.</summary>
+    Categorical,
+}
+
+/// <summary>One input column of a model table.</summary>
+/// <param name="Name">The column name.</param>
+/// <param name="Kind">Numbers or categories.</param>
+/// <param name="Numbers">The values, for numeric columns.</param>
+/// <param name="Categories">The values, for categorical columns.</param>
+public sealed record ModelColumn(string Name, ModelColumnKind Kind, double[]? Numbers, string?[]? Categories);
+
+/// <summary>
+/// Training or scoring data in columns: the inputs, optional labels, ids and instants. Built from
+/// snapshots, from any CSV table (column types inferred: a column whose non-blank values are all
+/// numbers is numeric, blanks are missing, everything else is categorical), or by hand.
+/// </summary>
+public sealed class ModelTable
+{
+    /// <summary>Initializes a new instance of the <see cref="ModelTable"/> class.</summary>
+    /// <param name="columns">The input columns, all of one length.</param>
+    /// <param name="labels">The outcomes, or null for scoring data.</param>
+    /// <param name="ids">The row ids, or null.</param>
+    /// <param name="asOf">The instant of each row (for time-based validation), or null.</param>
+    /// <exception cref="ArgumentException">Lengths differ, or a column name repeats.</exception>
+    public ModelTable(IReadOnlyList<ModelColumn> columns, bool[]? labels = null, string[]? ids = null, DateTimeOffset[]? asOf = null)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        Columns = columns;
+        Count = labels?.Length ?? ids?.Length ?? (columns.Count > 0 ? (columns[0].Numbers?.Length ?? columns[0].Categories!.Length) : 0);
+        foreach (var c in columns)
+        {
+            var n = c.Numbers?.Length ?? c.Categories?.Length ?? -1;
+            if (n != Count)
+            {
+                throw new ArgumentException($"Column '{c.Name}' has {n} values; the table has {Count} rows.", nameof(columns));
+            }
+        }
+
+        if (columns.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() != columns.Count)
+        {
+            throw new ArgumentException("Two columns share a name.", nameof(columns));
+        }
+
+        if ((ids is not null && ids.Length != Count) || (asOf is not null && asOf.Length != Count))
+        {
+            throw new ArgumentException("Ids and instants must have one entry per row.", nameof(ids));
+        }
+
+        Labels = labels;
+        Ids = ids;
+        AsOf = asOf;
+    }
+
+    /// <summary>Gets the number of rows.</summary>
+    public int Count { get; }
+
+    /// <summary>Gets the input columns.</summary>
+    public IReadOnlyList<ModelColumn> Columns { get; }
+
+    /// <summary>Gets the outcomes, when known.</summary>
+    public IReadOnlyList<bool>? Labels { get; }
+
+    /// <summary>Gets the row ids, when known.</summary>
+    public IReadOnlyList<string>? Ids { get; }
+
+    /// <summary>Gets each row's instant, when known.</summary>
+    public IReadOnlyList<DateTimeOffset>? AsOf { get; }
+
+    /// <summary>Builds a table from labelled snapshots (all features numeric).</summary>
+    /// <param name="rows">The snapshots and their labels; all share one schema.</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="ArgumentException">No rows, or the snapshots' schemas differ.</exception>
+    public static ModelTable FromSnapshots(IReadOnlyList<(CustomerSnapshot Snapshot, bool Churned)> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            throw new ArgumentException("There are no rows to train on.", nameof(rows));
+        }
+
+        var schema = rows[0].Snapshot.Schema;
+        var columns = new double[schema.Count][];
+        for (var f = 0; f < schema.Count; f++)
+        {
+            columns[f] = new double[rows.Count];
+        }
+
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var s = rows[r].Snapshot;
+            if (!ReferenceEquals(s.Schema, schema) && !s.Schema.Equals(schema))
+            {
+                throw new ArgumentException($"Row {r + 1} has a different feature schema.", nameof(rows));
+            }
+
+            for (var f = 0; f < schema.Count; f++)
+            {
+                columns[f][r] = s[f];
+            }
+        }
+
+        return new ModelTable(
+            [.. schema.Features.Select((f, i) => new ModelColumn(f.Name, ModelColumnKind.Numeric, columns[i], null))],
+            [.. rows.Select(r => r.Churned)],
+            [.. rows.Select(r => r.Snapshot.CustomerId.Value)],
+            [.. rows.Select(r => r.Snapshot.AsOf)]);
+    }
+
+    /// <summary>Reads a CSV table, inferring column types.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="label">The label column, or null for scoring data.</param>
+    /// <param name="positive">The label value meaning "churned"; inferred from yes/true/1 when null.</param>
+    /// <param name="id">The id column, or null.</param>
+    /// <param name="ignore">Columns to leave out.</param>
+    /// <param name="asOf">A column of instants for time-based validation, or null.</param>
+    /// <returns>The table.</returns>
+    /// <exception cref="ArgumentException">A named column is missing, or a label value is empty or not two-valued.</exception>
+    public static ModelTable FromCsv(string path, string? label, string? positive = null, string? id = null, IEnumerable<string>? ignore = null, string? asOf = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var csv = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
+        var names = Enumerable.Range(0, csv.FieldCount).Select(i => csv.GetName(i).Trim()).ToArray();
+        int Find(string? name, string what)
+        {
+            if (name is null)
+            {
+                return -1;
+            }
+
+            var i = Array.FindIndex(names, n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+            return i >= 0 ? i : throw new ArgumentException($"The {what} column '{name}' is not in {Path.GetFileName(path)} ({string.Join(", ", names)}).");
+        }
+
+        var labelIndex = Find(label, "label");
+        var idIndex = Find(id, "id");
+        var asOfIndex = Find(asOf, "as-of");
+        var skipped = new HashSet<int> { labelIndex, idIndex, asOfIndex };
+        foreach (var name in ignore ?? [])
+        {
+            skipped.Add(Find(name, "ignored"));
+        }
+
+        var raw = names.Select(_ => new List<string?>()).ToArray();
+        var line = 1;
+        while (csv.Read())
+        {
+            line++;
+            if (csv.RowFieldCount != names.Length)
+            {
+                throw new ArgumentException($"{Path.GetFileName(path)}:{line}: the row has {csv.RowFieldCount} fields but the header has {names.Length}.");
+            }
+
+            for (var i = 0; i < names.Length; i++)
+            {
+                var v = csv.GetFieldSpan(i).Trim();
+                raw[i].Add(v.IsEmpty ? null : v.ToString());
+            }
+        }
+
+        bool[]? labels = null;
+        if (labelIndex >= 0)
+        {
+            var values = raw[labelIndex];
+            var missing = values.FindIndex(v => v is null);
+            if (missing >= 0)
+            {
+                throw new ArgumentException($"{Path.GetFileName(path)}:{missing + 2}: the label '{names[labelIndex]}' is empty.");
+            }
+
+            var distinct = values.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            positive ??= distinct.FirstOrDefault(v => v is "1" || v!.Equals("yes", StringComparison.OrdinalIgnoreCase) || v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("churn", StringComparison.OrdinalIgnoreCase) || v.Equals("churned", StringComparison.OrdinalIgnoreCase));
+            if (positive is null || distinct.Count > 2)
+            {
+                throw new ArgumentException($"The label '{names[labelIndex]}' has the values {string.Join(", ", distinct.Take(10))}; name the churn value with --positive (a label has two values).");
+            }
+
+            labels = [.. values.Select(v => string.Equals(v, positive, StringComparison.OrdinalIgnoreCase))];
+        }
+
+        var columns = new List<ModelColumn>();
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (skipped.Contains(i))
+            {
+                continue;
+            }
+
+            var values = raw[i];
+            var numeric = values.All(v => v is null || double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+            columns.Add(numeric
+                ? new ModelColumn(names[i], ModelColumnKind.Numeric, [.. values.Select(v => v is null ? double.NaN : double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture))], null)
+                : new ModelColumn(names[i], ModelColumnKind.Categorical, null, [.. values]));
+        }
+
+        return new ModelTable(
+            columns,
+            labels,
+            idIndex >= 0 ? [.. raw[idIndex].Select((v, r) => v ?? $"row{r + 2}")] : null,
+            asOfIndex >= 0 ? [.. raw[asOfIndex].Select(v => v is not null && DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue)] : null);
+    }
+
+    /// <summary>Takes some rows.</summary>
+    /// <param name="rows">The row numbers.</param>
+    /// <returns>The smaller table.</returns>
+    public ModelTable Subset(IReadOnlyList<int> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return new ModelTable(
+            [.. Columns.Select(c => c with
+            {
+                Numbers = c.Numbers is null ? null : [.. rows.Select(r => c.Numbers[r])],
+                Categories = c.Categories is null ? null : [.. rows.Select(r => c.Categories[r])],
+            })],
+            Labels is null ? null : [.. rows.Select(r => Labels[r])],
+            Ids is null ? null : [.. rows.Select(r => Ids[r])],
+            AsOf is null ? null : [.. rows.Select(r => AsOf[r])]);
+    }
+}

@@ -1,0 +1,84 @@
+namespace Churn.Modeling.Training;
+
+/// <summary>
+/// Platt scaling on the logit of a score: p = 1 / (1 + exp(−(A·logit(s) + B))), fitted by
+/// Newton's method on held-out (out-of-fold) scores with Platt's smoothed targets, so that a
+/// probability of 0.3 means 30 %.
+/// </summary>
+/// <param name="A">The slope.</param>
+/// <param name="B">The intercept.</param>
+public sealed record PlattCalibrator(double A, double B)
+{
+    /// <summary>Gets the identity calibration.</summary>
+    public static PlattCalibrator Identity { get; } = new(1, 0);
+
+    /// <summary>Fits the calibration.</summary>
+    /// <param name="scores">Held-out scores in [0, 1].</param>
+    /// <param name="labels">Their outcomes.</param>
+    /// <returns>The calibrator (the identity when a class is missing).</returns>
+    public static PlattCalibrator Fit(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels)
+    {
+        var n1 = 0;
+        foreach (var l in labels)
+        {
+            n1 += l ? 1 : 0;
+        }
+
+        var n0 = labels.Length - n1;
+        if (n0 == 0 || n1 == 0)
+        {
+            return Identity;
+        }
+
+        var hi = (n1 + 1.0) / (n1 + 2.0);
+        var lo = 1.0 / (n0 + 2.0);
+        double a = 1, b = 0;
+        for (var iteration = 0; iteration < 100; iteration++)
+        {
+            double g0 = 0, g1 = 0, h00 = 1e-9, h01 = 0, h11 = 1e-9;
+            for (var i = 0; i < scores.Length; i++)
+            {
+                var x = Logit(scores[i]);
+                var t = labels[i] ? hi : lo;
+                var p = Sigmoid((a * x) + b);
+                var d = p - t;
+                var w = p * (1 - p);
+                g0 += d * x;
+                g1 += d;
+                h00 += w * x * x;
+                h01 += w * x;
+                h11 += w;
+            }
+
+            var det = (h00 * h11) - (h01 * h01);
+            if (Math.Abs(det) < 1e-300)
+            {
+                break;
+            }
+
+            var da = ((h11 * g0) - (h01 * g1)) / det;
+            var db = ((h00 * g1) - (h01 * g0)) / det;
+            a -= da;
+            b -= db;
+            if (Math.Abs(da) + Math.Abs(db) < 1e-10)
+            {
+                break;
+            }
+        }
+
+        return double.IsFinite(a) && double.IsFinite(b) ? new PlattCalibrator(a, b) : Identity;
+    }
+
+    /// <summary>Calibrates one score.</summary>
+    /// <param name="score">The score in [0, 1].</param>
+    /// <returns>The probability.</returns>
+    public double Apply(double score) => Sigmoid((A * Logit(score)) + B);
+
+    private static double Logit(double p)
+    {
+        var q = Math.Clamp(p, 1e-7, 1 - 1e-7);
+        return Math.Log(q / (1 - q));
+    }
+
+    private static double Sigmoid(double z) => 1 / (1 + Math.Exp(-z));
+}
