@@ -14,6 +14,7 @@ internal static class ChurnCli
         root.Subcommands.Add(LabelsCommands.Build(output, error));
         root.Subcommands.Add(ValueCommands.Build(output, error));
         root.Subcommands.Add(RulesCommands.Build(output, error));
+        root.Subcommands.Add(ModelCommands.Build(output, error));
         return root;
     }
 

@@ -78,6 +78,7 @@ internal static class Json
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static void Write(TextWriter output, object value) => output.WriteLine(JsonSerializer.Serialize(value, Options));

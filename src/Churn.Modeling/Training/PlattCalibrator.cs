@@ -32,21 +32,42 @@ public sealed record PlattCalibrator(double A, double B)
 
         var hi = (n1 + 1.0) / (n1 + 2.0);
         var lo = 1.0 / (n0 + 2.0);
+        var x = new double[scores.Length];
+        var t = new double[scores.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            x[i] = Logit(scores[i]);
+            t[i] = labels[i] ? hi : lo;
+        }
+
+        double Loss(double a, double b)
+        {
+            double sum = 0;
+            for (var i = 0; i < x.Length; i++)
+            {
+                var z = (a * x[i]) + b;
+
+                // Cross-entropy with soft targets, written to stay finite for large |z|.
+                sum += (Math.Max(z, 0) - (t[i] * z)) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+            }
+
+            return sum;
+        }
+
         double a = 1, b = 0;
+        var loss = Loss(a, b);
         for (var iteration = 0; iteration < 100; iteration++)
         {
             double g0 = 0, g1 = 0, h00 = 1e-9, h01 = 0, h11 = 1e-9;
-            for (var i = 0; i < scores.Length; i++)
+            for (var i = 0; i < x.Length; i++)
             {
-                var x = Logit(scores[i]);
-                var t = labels[i] ? hi : lo;
-                var p = Sigmoid((a * x) + b);
-                var d = p - t;
+                var p = Sigmoid((a * x[i]) + b);
+                var d = p - t[i];
                 var w = p * (1 - p);
-                g0 += d * x;
+                g0 += d * x[i];
                 g1 += d;
-                h00 += w * x * x;
-                h01 += w * x;
+                h00 += w * x[i] * x[i];
+                h01 += w * x[i];
                 h11 += w;
             }
 
@@ -58,9 +79,20 @@ public sealed record PlattCalibrator(double A, double B)
 
             var da = ((h11 * g0) - (h01 * g1)) / det;
             var db = ((h00 * g1) - (h01 * g0)) / det;
-            a -= da;
-            b -= db;
-            if (Math.Abs(da) + Math.Abs(db) < 1e-10)
+
+            // Damped Newton: halve the step until the loss does not grow.
+            var step = 1.0;
+            double next;
+            while ((next = Loss(a - (step * da), b - (step * db))) > loss && step > 1e-10)
+            {
+                step /= 2;
+            }
+
+            a -= step * da;
+            b -= step * db;
+            var improvement = loss - next;
+            loss = next;
+            if (Math.Abs(step * da) + Math.Abs(step * db) < 1e-10 || improvement < 1e-12 * Math.Max(1, loss))
             {
                 break;
             }

@@ -1,0 +1,256 @@
+using System.CommandLine;
+using System.Globalization;
+using Churn.Modeling.Metrics;
+using Churn.Modeling.Scoring;
+using Churn.Modeling.Training;
+using Sylvan.Data.Csv;
+
+namespace Churn.Cli.Commands;
+
+/// <summary><c>churn model train</c>, <c>churn model score</c> and <c>churn model evaluate</c>.</summary>
+internal static class ModelCommands
+{
+    public static Command Build(TextWriter output, TextWriter error)
+    {
+        var model = new Command("model", "Train, score and evaluate churn models.");
+        model.Subcommands.Add(Train(output, error));
+        model.Subcommands.Add(Score(output, error));
+        model.Subcommands.Add(Evaluate(output, error));
+        return model;
+    }
+
+    private static double? N(double v) => double.IsFinite(v) ? v : null;
+
+    private static object MetricsJson(ClassificationMetrics m) => new
+    {
+        auc = N(m.Auc),
+        prAuc = N(m.PrAuc),
+        logLoss = N(m.LogLoss),
+        brier = N(m.Brier),
+        ece = N(m.Ece),
+        empc = N(m.Profit.Empc),
+        empcFraction = N(m.Profit.EmpcFraction),
+        mpc = N(m.Profit.Mpc),
+        mpcFraction = N(m.Profit.MpcFraction),
+        mpcThreshold = N(m.Profit.MpcThreshold),
+        count = m.Count,
+        positives = m.Positives,
+        deciles = m.Deciles.Select(d => new { decile = d.Decile, customers = d.Customers, churners = d.Churners, churnRate = d.ChurnRate, lift = N(d.Lift), cumulativeGain = N(d.CumulativeGain) }),
+    };
+
+    private static void WriteMetrics(TextWriter output, ClassificationMetrics m)
+    {
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ROC-AUC {m.Auc:F4}   PR-AUC {m.PrAuc:F4}   log-loss {m.LogLoss:F4}   Brier {m.Brier:F4}   ECE {m.Ece:F4}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  EMPC {m.Profit.Empc:F3} per customer (target {m.Profit.EmpcFraction:P1})   MPC {m.Profit.Mpc:F3} (target {m.Profit.MpcFraction:P1}, score >= {m.Profit.MpcThreshold:F3})"));
+        output.WriteLine("  decile  customers  churners   rate   lift  cumulative gain");
+        foreach (var d in m.Deciles)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {d.Decile,6} {d.Customers,10} {d.Churners,9} {d.ChurnRate,6:P1} {d.Lift,6:F2} {d.CumulativeGain,16:P1}"));
+        }
+    }
+
+    private static Command Train(TextWriter output, TextWriter error)
+    {
+        var data = new Option<string>("--data") { Description = "The training table (CSV): one row per customer (or customer and as-of date), a label column and input columns.", Required = true };
+        var label = new Option<string>("--label") { Description = "The label column.", Required = true };
+        var positive = new Option<string?>("--positive") { Description = "The label value meaning churned (default: yes / true / 1)." };
+        var id = new Option<string?>("--id") { Description = "The id column (not an input)." };
+        var ignore = new Option<string?>("--ignore") { Description = "Columns to leave out, comma-separated." };
+        var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
+        var trainer = new Option<string>("--trainer") { Description = "auto (trees + logistic, blended), fasttree or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "fasttree", "logistic");
+        var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
+        var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
+        var format = Formats.Option();
+        var command = new Command("train", "Train a calibrated churn model, print its cross-validated metrics, and save it.");
+        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, outFile, format })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parse, ct) =>
+        {
+            var json = Formats.IsJson(parse, format);
+            var path = parse.GetValue(data)!;
+            if (!File.Exists(path))
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, $"file '{path}' does not exist."));
+            }
+
+            TrainingResult result;
+            try
+            {
+                var table = ModelTable.FromCsv(path, parse.GetValue(label), parse.GetValue(positive), parse.GetValue(id), parse.GetValue(ignore)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                var options = new ChurnModelTrainerOptions
+                {
+                    Folds = parse.GetValue(folds),
+                    Seed = parse.GetValue(seed),
+                    Trainer = parse.GetValue(trainer) switch { "fasttree" => ChurnTrainer.FastTree, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
+                };
+                result = new ChurnModelTrainer(options).Train(table, ct);
+            }
+            catch (ArgumentException ex)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message));
+            }
+
+            var outPath = parse.GetValue(outFile)!;
+            result.Model.Save(outPath);
+            var m = result.CrossValidation.Metrics;
+            if (json)
+            {
+                Json.Write(output, new
+                {
+                    cv = MetricsJson(m),
+                    folds = result.CrossValidation.Folds,
+                    rows = result.Model.Metadata.TrainingRows,
+                    churnRate = result.Model.Metadata.ChurnRate,
+                    trainer = result.Model.Metadata.Trainer,
+                    learners = result.Model.Metadata.Learners,
+                    features = result.Model.Featurizer.FeatureNames.Count,
+                    @out = outPath,
+                });
+            }
+            else
+            {
+                output.WriteLine($"Trained {result.Model.Metadata.Trainer} ({string.Join(" + ", result.Model.Metadata.Learners)}) on {result.Model.Metadata.TrainingRows:N0} rows ({result.Model.Metadata.ChurnRate:P1} churned), {result.Model.Featurizer.FeatureNames.Count} encoded features; saved {outPath}.");
+                output.WriteLine($"{result.CrossValidation.Folds}-fold cross-validation (calibrated out-of-fold probabilities):");
+                WriteMetrics(output, m);
+            }
+
+            return Task.FromResult(ExitCodes.Ok);
+        });
+        return command;
+    }
+
+    private static Command Score(TextWriter output, TextWriter error)
+    {
+        var modelFile = new Option<string>("--model") { Description = "The model file.", Required = true };
+        var data = new Option<string>("--data") { Description = "The customers to score (CSV with the training columns).", Required = true };
+        var id = new Option<string?>("--id") { Description = "The id column (default: the first column)." };
+        var reasons = new Option<int>("--reasons") { Description = "How many reasons per customer.", DefaultValueFactory = _ => 3 };
+        var outFile = new Option<string>("--out") { Description = "The scores CSV to write: id, probability, risk_level, reasons.", Required = true };
+        var format = Formats.Option();
+        var command = new Command("score", "Score customers with a model: calibrated probability, risk level and the top reasons.");
+        foreach (var o in new Option[] { modelFile, data, id, reasons, outFile, format })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parse, ct) =>
+        {
+            var json = Formats.IsJson(parse, format);
+            try
+            {
+                var model = ChurnModel.Load(parse.GetValue(modelFile)!);
+                var path = parse.GetValue(data)!;
+                if (!File.Exists(path))
+                {
+                    return Task.FromResult(DataCommands.Fatal(output, error, json, $"file '{path}' does not exist."));
+                }
+
+                var idColumn = parse.GetValue(id) ?? FirstColumn(path);
+                var table = ModelTable.FromCsv(path, null, id: idColumn);
+                var probabilities = model.Score(table);
+                var (why, _) = parse.GetValue(reasons) > 0 ? ReasonExplainer.Explain(model, table, parse.GetValue(reasons)) : ([], []);
+                var levels = new RiskLevelOptions();
+                var outPath = parse.GetValue(outFile)!;
+                using (var w = new StreamWriter(outPath, append: false, new System.Text.UTF8Encoding(false)))
+                {
+                    w.Write("id,probability,risk_level,reasons\n");
+                    for (var i = 0; i < table.Count; i++)
+                    {
+                        var text = why.Count > 0 ? string.Join("; ", why[i].Select(r => r.Text)) : string.Empty;
+                        w.Write(string.Create(CultureInfo.InvariantCulture, $"{Csv(table.Ids![i])},{probabilities[i]:R},{levels.LevelOf(probabilities[i]).ToString().ToLowerInvariant()},{Csv(text)}\n"));
+                    }
+                }
+
+                if (json)
+                {
+                    Json.Write(output, new { customers = table.Count, meanProbability = probabilities.Length == 0 ? 0 : probabilities.Average(), @out = outPath });
+                }
+                else
+                {
+                    output.WriteLine($"Scored {table.Count:N0} customers (mean probability {(probabilities.Length == 0 ? 0 : probabilities.Average()):P1}); wrote {outPath}.");
+                }
+
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            catch (Exception ex) when (ex is ModelFileException or ArgumentException)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message));
+            }
+        });
+        return command;
+    }
+
+    private static Command Evaluate(TextWriter output, TextWriter error)
+    {
+        var scores = new Option<string>("--scores") { Description = "A CSV with a score column and a label column (for example a CRM's own health score).", Required = true };
+        var scoreColumn = new Option<string>("--score-column") { Description = "The score column (higher = more likely to churn).", Required = true };
+        var label = new Option<string>("--label") { Description = "The label column.", Required = true };
+        var positive = new Option<string?>("--positive") { Description = "The label value meaning churned (default: yes / true / 1)." };
+        var format = Formats.Option();
+        var command = new Command("evaluate", "Compute every metric (ROC-AUC, PR-AUC, log-loss, Brier, ECE, EMPC, MPC, lift) of any score against outcomes.");
+        foreach (var o in new Option[] { scores, scoreColumn, label, positive, format })
+        {
+            command.Options.Add(o);
+        }
+
+        command.SetAction((parse, ct) =>
+        {
+            var json = Formats.IsJson(parse, format);
+            var path = parse.GetValue(scores)!;
+            if (!File.Exists(path))
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, $"file '{path}' does not exist."));
+            }
+
+            try
+            {
+                var table = ModelTable.FromCsv(path, parse.GetValue(label), parse.GetValue(positive));
+                var column = table.Columns.FirstOrDefault(c => string.Equals(c.Name, parse.GetValue(scoreColumn), StringComparison.OrdinalIgnoreCase))
+                    ?? throw new ArgumentException($"the score column '{parse.GetValue(scoreColumn)}' is not in {Path.GetFileName(path)}.");
+                if (column.Kind != ModelColumnKind.Numeric)
+                {
+                    throw new ArgumentException($"the score column '{column.Name}' holds text, not numbers.");
+                }
+
+                var missing = Array.FindIndex(column.Numbers!, double.IsNaN);
+                if (missing >= 0)
+                {
+                    throw new ArgumentException($"{Path.GetFileName(path)}:{missing + 2}: the score is empty.");
+                }
+
+                var m = MetricsCalculator.Compute(column.Numbers, [.. table.Labels!]);
+                if (json)
+                {
+                    Json.Write(output, MetricsJson(m));
+                }
+                else
+                {
+                    output.WriteLine($"{m.Count:N0} customers, {m.Positives:N0} churned ({m.Positives / (double)m.Count:P1}):");
+                    WriteMetrics(output, m);
+                    if (double.IsNaN(m.LogLoss))
+                    {
+                        output.WriteLine("  (the scores are not probabilities in [0, 1]: log-loss, Brier and ECE need probabilities)");
+                    }
+                }
+
+                return Task.FromResult(ExitCodes.Ok);
+            }
+            catch (ArgumentException ex)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message));
+            }
+        });
+        return command;
+    }
+
+    private static string FirstColumn(string path)
+    {
+        using var csv = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
+        return csv.GetName(0);
+    }
+
+    private static string Csv(string value) => value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

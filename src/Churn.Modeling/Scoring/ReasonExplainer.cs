@@ -1,0 +1,57 @@
+using System.Globalization;
+using Churn.Abstractions;
+using Churn.Modeling.Training;
+
+namespace Churn.Modeling.Scoring;
+
+/// <summary>
+/// The reasons behind each score, for any model: for every input column, the change in the
+/// customer's probability when that column alone is set to a typical value (the training mean
+/// for numbers, the most common level for categories). Positive contributions push the risk up.
+/// Global importance is the mean absolute contribution.
+/// </summary>
+public static class ReasonExplainer
+{
+    /// <summary>Explains every row of a table.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="table">The data.</param>
+    /// <param name="top">How many reasons per row.</param>
+    /// <returns>Per row, the strongest reasons (by absolute contribution), and the global importance per column.</returns>
+    public static (IReadOnlyList<IReadOnlyList<RiskReason>> Reasons, IReadOnlyList<(string Feature, double Importance)> Importance) Explain(ChurnModel model, ModelTable table, int top = 3)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(table);
+        var baseline = model.Score(table);
+        var perRow = Enumerable.Range(0, table.Count).Select(_ => new List<RiskReason>()).ToArray();
+        var importance = new List<(string, double)>();
+        foreach (var spec in model.Featurizer.Specs)
+        {
+            var index = table.Columns.Select((c, i) => (c, i)).First(x => string.Equals(x.c.Name, spec.Name, StringComparison.OrdinalIgnoreCase)).i;
+            var column = table.Columns[index];
+            ModelColumn typical = spec.Kind == ModelColumnKind.Numeric
+                ? column with { Numbers = Enumerable.Repeat(spec.Mean, table.Count).ToArray(), Categories = null, Kind = ModelColumnKind.Numeric }
+                : column with { Categories = Enumerable.Repeat(spec.Levels.Count > 0 ? spec.Levels[0] : null, table.Count).ToArray(), Numbers = null, Kind = ModelColumnKind.Categorical };
+            var columns = table.Columns.ToArray();
+            columns[index] = typical;
+            var changed = model.Score(new ModelTable(columns, null, null, null));
+            double sum = 0;
+            for (var r = 0; r < table.Count; r++)
+            {
+                var contribution = baseline[r] - changed[r];
+                sum += Math.Abs(contribution);
+                var value = column.Kind == ModelColumnKind.Numeric ? column.Numbers![r] : double.NaN;
+                var shown = column.Kind == ModelColumnKind.Numeric
+                    ? (double.IsNaN(value) ? "missing" : value.ToString("0.##", CultureInfo.InvariantCulture))
+                    : column.Categories![r] ?? "missing";
+                var text = string.Create(CultureInfo.InvariantCulture, $"{spec.Name} is {shown}: {(contribution >= 0 ? "raises" : "lowers")} the churn risk by {Math.Abs(contribution) * 100:0.#} points");
+                perRow[r].Add(new RiskReason(spec.Name, value, contribution, text));
+            }
+
+            importance.Add((spec.Name, sum / Math.Max(1, table.Count)));
+        }
+
+        return (
+            [.. perRow.Select(list => (IReadOnlyList<RiskReason>)[.. list.OrderByDescending(x => Math.Abs(x.Contribution)).Take(top)])],
+            [.. importance.OrderByDescending(x => x.Item2)]);
+    }
+}

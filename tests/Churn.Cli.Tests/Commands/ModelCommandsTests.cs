@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace Churn.Cli.Tests.Commands;
+
+public sealed class ModelCommandsTests
+{
+    private static readonly string Telco = Path.Combine(AppContext.BaseDirectory, "data", "telco", "Telco-Customer-Churn.csv");
+
+    [Fact]
+    public async Task Train_Score_Evaluate_EndToEnd()
+    {
+        using var dir = new TempDir();
+        var modelFile = dir.Combine("telco.model");
+
+        var (trainExit, trainOut, _) = await CliRunner.RunAsync("model", "train", "--data", Telco, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--folds", "5", "--out", modelFile, "--format", "json");
+
+        Assert.Equal(0, trainExit);
+        var cv = CliRunner.Json(trainOut).GetProperty("cv");
+        Assert.True(cv.GetProperty("auc").GetDouble() >= 0.845);
+        foreach (var field in new[] { "prAuc", "logLoss", "ece", "empc" })
+        {
+            Assert.True(cv.GetProperty(field).GetDouble() > 0, field);
+        }
+
+        var newCustomers = dir.File("new.csv", string.Join("\n", File.ReadLines(Telco).Take(101).Select(l => string.Join(',', l.Split(',')[..^1]))) + "\n");
+        var scoresFile = dir.Combine("scores.csv");
+        var (scoreExit, _, _) = await CliRunner.RunAsync("model", "score", "--model", modelFile, "--data", newCustomers, "--id", "customerID", "--out", scoresFile);
+        Assert.Equal(0, scoreExit);
+        var lines = File.ReadAllLines(scoresFile);
+        Assert.Equal("id,probability,risk_level,reasons", lines[0]);
+        Assert.Equal(101, lines.Length);
+        Assert.Contains("churn risk by", lines[1], StringComparison.Ordinal);
+
+        // Evaluate the model's own scores against the truth, as a CRM would its health score.
+        var truth = File.ReadLines(Telco).Skip(1).Take(100).Select(l => l.Split(',')[^1]).ToArray();
+        var joined = dir.File("joined.csv", "score,Churn\n" + string.Join("\n", lines.Skip(1).Select((l, i) => $"{l.Split(',')[1]},{truth[i]}")) + "\n");
+        var (evalExit, evalOut, _) = await CliRunner.RunAsync("model", "evaluate", "--scores", joined, "--score-column", "score", "--label", "Churn", "--positive", "Yes", "--format", "json");
+        Assert.Equal(0, evalExit);
+        var m = CliRunner.Json(evalOut);
+        foreach (var field in new[] { "auc", "prAuc", "logLoss", "brier", "ece", "empc", "empcFraction", "mpc", "mpcFraction" })
+        {
+            Assert.True(m.TryGetProperty(field, out _), field);
+        }
+
+        Assert.InRange(m.GetProperty("auc").GetDouble(), 0.7, 1);
+    }
+
+    [Fact]
+    public async Task Evaluate_NonProbabilityScores_GiveNullProbabilityMetrics()
+    {
+        using var dir = new TempDir();
+        var file = dir.File("health.csv", "health,churned\n" + string.Join("\n", Enumerable.Range(0, 40).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i * 3},{(i % 3 == 0 ? 1 : 0)}"))) + "\n");
+
+        var (exit, output, _) = await CliRunner.RunAsync("model", "evaluate", "--scores", file, "--score-column", "health", "--label", "churned", "--format", "json");
+
+        Assert.Equal(0, exit);
+        var m = CliRunner.Json(output);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, m.GetProperty("logLoss").ValueKind);
+        Assert.True(m.GetProperty("auc").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Score_CorruptModel_ExitsTwo()
+    {
+        using var dir = new TempDir();
+
+        var (exit, _, error) = await CliRunner.RunAsync("model", "score", "--model", dir.File("bad.model", "garbage"), "--data", Telco, "--out", dir.Combine("s.csv"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("corrupt or truncated", error, StringComparison.Ordinal);
+    }
+}
