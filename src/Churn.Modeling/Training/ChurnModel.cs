@@ -123,7 +123,11 @@ public sealed class ChurnModel
         _calibrator = calibrator;
         Metadata = metadata;
         _ml = ml;
+        Fast = Scoring.FastChurnScorer.TryCompile(learners, calibrator, featurizer);
     }
+
+    /// <summary>Gets the compiled scorer (flattened trees, folded linear weights), or <see langword="null"/> when a learner cannot be compiled.</summary>
+    public Scoring.FastChurnScorer? Fast { get; }
 
     /// <summary>Gets the metadata.</summary>
     public ModelMetadata Metadata { get; }
@@ -214,6 +218,20 @@ public sealed class ChurnModel
             return [];
         }
 
+        if (Fast is not null)
+        {
+            var rows = Featurizer.Encode(table, MissingMode.Raw);
+            var result = new double[table.Count];
+            Fast.ScoreBatch(rows, result);
+            return result;
+        }
+
+        return ScoreWithMlNet(table);
+    }
+
+    /// <summary>Scores through ML.NET's own transforms (the reference the compiled scorer is tested against).</summary>
+    internal double[] ScoreWithMlNet(ModelTable table)
+    {
         var raw = ChurnModelTrainer.Blend(Featurizer, _learners, table, _ml);
         for (var i = 0; i < raw.Length; i++)
         {

@@ -117,7 +117,10 @@ public sealed class Featurizer
     /// <param name="imputeMissing">Use the training mean for missing numbers (linear models) instead of the missing code (tree models).</param>
     /// <returns>Rows × <see cref="FeatureNames"/> floats.</returns>
     /// <exception cref="ArgumentException">The table is not compatible.</exception>
-    public float[] Transform(ModelTable table, bool imputeMissing = false)
+    public float[] Transform(ModelTable table, bool imputeMissing = false) => Encode(table, imputeMissing ? MissingMode.Mean : MissingMode.TreeCode);
+
+    /// <summary>Encodes a table, row-major, with missing numbers as the mode says.</summary>
+    internal float[] Encode(ModelTable table, MissingMode mode)
     {
         var problems = Check(table);
         if (problems.Count > 0)
@@ -137,7 +140,7 @@ public sealed class Featurizer
                 for (var r = 0; r < table.Count; r++)
                 {
                     var v = c.Numbers![r];
-                    result[((long)r * width) + offset] = (float)(double.IsNaN(v) ? (imputeMissing ? s.Mean : s.MissingCode) : v);
+                    result[((long)r * width) + offset] = (float)(!double.IsNaN(v) ? v : mode switch { MissingMode.Mean => s.Mean, MissingMode.TreeCode => s.MissingCode, _ => double.NaN });
                 }
 
                 offset++;
@@ -157,4 +160,17 @@ public sealed class Featurizer
 
         return result;
     }
+}
+
+/// <summary>What a missing number becomes when encoded.</summary>
+internal enum MissingMode
+{
+    /// <summary>Stays NaN (the fast scorer substitutes per learner).</summary>
+    Raw,
+
+    /// <summary>The training mean (linear models).</summary>
+    Mean,
+
+    /// <summary>A code below every training value (tree models).</summary>
+    TreeCode,
 }

@@ -1,0 +1,307 @@
+using System.Collections.Immutable;
+using Churn.Abstractions;
+using Churn.Modeling.Training;
+using Microsoft.ML;
+using MlPlatt = Microsoft.ML.Calibrators.PlattCalibrator;
+using Microsoft.ML.Calibrators;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.FastTree;
+using Microsoft.ML.Transforms;
+
+namespace Churn.Modeling.Scoring;
+
+/// <summary>
+/// A churn model compiled for speed: the boosted trees flattened into arrays (one node record per
+/// split, leaves folded into the child indices), the logistic model reduced to a weight vector,
+/// and the calibrations applied in line. It gives the same probabilities as
+/// <see cref="ChurnModel.Score(ModelTable)"/> (to float rounding) at a fraction of the cost, for
+/// batches and for one customer at a time.
+/// </summary>
+/// <remarks>Immutable and thread-safe: scoring allocates nothing and shares no state.</remarks>
+public sealed class FastChurnScorer
+{
+    private readonly ILearner[] _learners;
+    private readonly Training.PlattCalibrator _calibrator;
+    private readonly double[] _means;
+    private readonly double[] _codes;
+    private readonly int[] _snapshotSlots;
+    private readonly IReadOnlyList<FeatureSpec> _specs;
+
+    private FastChurnScorer(ILearner[] learners, Training.PlattCalibrator calibrator, Featurizer featurizer)
+    {
+        _learners = learners;
+        _calibrator = calibrator;
+        FeatureCount = featurizer.FeatureNames.Count;
+        _specs = featurizer.Specs;
+        _means = new double[FeatureCount];
+        _codes = new double[FeatureCount];
+        Array.Fill(_means, double.NaN);
+        Array.Fill(_codes, double.NaN);
+        var offset = 0;
+        foreach (var spec in featurizer.Specs)
+        {
+            if (spec.Kind == ModelColumnKind.Numeric)
+            {
+                _means[offset] = spec.Mean;
+                _codes[offset] = spec.MissingCode;
+                offset++;
+            }
+            else
+            {
+                offset += spec.Levels.Count + 1;
+            }
+        }
+
+        _snapshotSlots = featurizer.Specs.All(s => s.Kind == ModelColumnKind.Numeric) ? [.. Enumerable.Range(0, FeatureCount)] : [];
+    }
+
+    private interface ILearner
+    {
+        double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes);
+    }
+
+    /// <summary>Gets the number of encoded features a row has.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Scores one encoded row (missing numbers as NaN).</summary>
+    /// <param name="row">The encoded features, as <see cref="ChurnModel.Featurizer"/> lays them out.</param>
+    /// <returns>The calibrated probability.</returns>
+    public double Score(ReadOnlySpan<float> row)
+    {
+        if (row.Length != FeatureCount)
+        {
+            throw new ArgumentException($"The row has {row.Length} features; the model takes {FeatureCount}.", nameof(row));
+        }
+
+        double sum = 0;
+        foreach (var learner in _learners)
+        {
+            sum += learner.Probability(row, _means, _codes);
+        }
+
+        return _calibrator.Apply(sum / _learners.Length);
+    }
+
+    /// <summary>Scores a snapshot whose features include the model's (numeric models only).</summary>
+    /// <param name="snapshot">The snapshot.</param>
+    /// <returns>The calibrated probability.</returns>
+    /// <exception cref="NotSupportedException">The model has categorical inputs, which snapshots do not carry.</exception>
+    /// <exception cref="KeyNotFoundException">The snapshot lacks a feature the model needs.</exception>
+    public double Score(CustomerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (_snapshotSlots.Length != FeatureCount)
+        {
+            throw new NotSupportedException("This model has categorical inputs; score it with ChurnModel.Score(ModelTable).");
+        }
+
+        Span<float> row = FeatureCount <= 256 ? stackalloc float[FeatureCount] : new float[FeatureCount];
+        for (var i = 0; i < FeatureCount; i++)
+        {
+            row[i] = (float)snapshot[_specs[i].Name];
+        }
+
+        return Score(row);
+    }
+
+    /// <summary>Scores many encoded rows (row-major), on all cores for large batches.</summary>
+    /// <param name="rows">Rows × <see cref="FeatureCount"/> floats.</param>
+    /// <param name="probabilities">Receives one probability per row.</param>
+    public void ScoreBatch(ReadOnlyMemory<float> rows, Memory<double> probabilities)
+    {
+        var n = probabilities.Length;
+        if (rows.Length != (long)n * FeatureCount)
+        {
+            throw new ArgumentException($"{rows.Length} floats do not make {n} rows of {FeatureCount} features.", nameof(rows));
+        }
+
+        const int chunk = 4096;
+        var chunks = (n + chunk - 1) / chunk;
+        if (chunks <= 1)
+        {
+            Score(rows.Span, probabilities.Span, 0, n);
+            return;
+        }
+
+        Parallel.For(0, chunks, k => Score(rows.Span, probabilities.Span, k * chunk, Math.Min(n, (k + 1) * chunk)));
+    }
+
+    internal static FastChurnScorer? TryCompile(IReadOnlyList<FittedLearner> learners, Training.PlattCalibrator calibrator, Featurizer featurizer)
+    {
+        var compiled = new List<ILearner>();
+        foreach (var learner in learners)
+        {
+            ILearner? c = learner.Transformer switch
+            {
+                ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<FastTreeBinaryModelParameters, MlPlatt> trees } => Forest.From(trees.SubModel, trees.Calibrator),
+                IEnumerable<ITransformer> chain => Linear.From([.. chain]),
+                _ => null,
+            };
+            if (c is null)
+            {
+                return null;
+            }
+
+            compiled.Add(c);
+        }
+
+        return new FastChurnScorer([.. compiled], calibrator, featurizer);
+    }
+
+    private void Score(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
+    {
+        for (var r = from; r < to; r++)
+        {
+            probabilities[r] = Score(rows.Slice(r * FeatureCount, FeatureCount));
+        }
+    }
+
+    /// <summary>Boosted trees in flat arrays.</summary>
+    private sealed class Forest : ILearner
+    {
+        private readonly int[] _roots;
+        private readonly int[] _feature;
+        private readonly float[] _threshold;
+        private readonly int[] _left;
+        private readonly int[] _right;
+        private readonly double[] _leaf;
+        private readonly double _bias;
+        private readonly double _slope;
+        private readonly double _offset;
+
+        private Forest(int[] roots, int[] feature, float[] threshold, int[] left, int[] right, double[] leaf, double bias, double slope, double offset)
+        {
+            (_roots, _feature, _threshold, _left, _right, _leaf, _bias, _slope, _offset) = (roots, feature, threshold, left, right, leaf, bias, slope, offset);
+        }
+
+        public static Forest? From(FastTreeBinaryModelParameters model, Microsoft.ML.Calibrators.PlattCalibrator calibrator)
+        {
+            var ensemble = model.TrainedTreeEnsemble;
+            var roots = new List<int>();
+            var feature = new List<int>();
+            var threshold = new List<float>();
+            var left = new List<int>();
+            var right = new List<int>();
+            var leaf = new List<double>();
+            for (var t = 0; t < ensemble.Trees.Count; t++)
+            {
+                var tree = ensemble.Trees[t];
+                if (tree.CategoricalSplitFlags.Any(f => f))
+                {
+                    return null;
+                }
+
+                var weight = ensemble.TreeWeights[t];
+                var nodeBase = feature.Count;
+                var leafBase = leaf.Count;
+                if (tree.NumberOfNodes == 0)
+                {
+                    // A stump: one leaf. Encode as a node that always goes left to the leaf.
+                    roots.Add(feature.Count);
+                    feature.Add(0);
+                    threshold.Add(float.PositiveInfinity);
+                    left.Add(~leaf.Count);
+                    right.Add(~leaf.Count);
+                    leaf.Add(weight * tree.LeafValues[0]);
+                    continue;
+                }
+
+                roots.Add(nodeBase);
+                for (var n = 0; n < tree.NumberOfNodes; n++)
+                {
+                    feature.Add(tree.NumericalSplitFeatureIndexes[n]);
+                    threshold.Add(tree.NumericalSplitThresholds[n]);
+                    left.Add(tree.LeftChild[n] >= 0 ? nodeBase + tree.LeftChild[n] : ~(leafBase + ~tree.LeftChild[n]));
+                    right.Add(tree.RightChild[n] >= 0 ? nodeBase + tree.RightChild[n] : ~(leafBase + ~tree.RightChild[n]));
+                }
+
+                foreach (var v in tree.LeafValues)
+                {
+                    leaf.Add(weight * v);
+                }
+            }
+
+            return new Forest([.. roots], [.. feature], [.. threshold], [.. left], [.. right], [.. leaf], ensemble.Bias, calibrator.Slope, calibrator.Offset);
+        }
+
+        public double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes)
+        {
+            var score = _bias;
+            var feature = _feature;
+            var threshold = _threshold;
+            var left = _left;
+            var right = _right;
+            foreach (var root in _roots)
+            {
+                var n = root;
+                while (n >= 0)
+                {
+                    var f = feature[n];
+                    var v = row[f];
+                    if (float.IsNaN(v))
+                    {
+                        v = (float)codes[f];
+                    }
+
+                    n = v <= threshold[n] ? left[n] : right[n];
+                }
+
+                score += _leaf[~n];
+            }
+
+            return 1 / (1 + Math.Exp((_slope * score) + _offset));
+        }
+    }
+
+    /// <summary>Standardisation, weights and calibration of the logistic model.</summary>
+    private sealed class Linear : ILearner
+    {
+        private readonly double[] _weights;
+        private readonly double _bias;
+        private readonly double _slope;
+        private readonly double _offset;
+
+        private Linear(double[] weights, double bias, double slope, double offset) => (_weights, _bias, _slope, _offset) = (weights, bias, slope, offset);
+
+        public static Linear? From(ITransformer[] parts)
+        {
+            if (parts.Length != 2 || parts[0] is not NormalizingTransformer normalizer
+                || parts[1] is not ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<LinearBinaryModelParameters, MlPlatt> predictor }
+                || normalizer.GetNormalizerModelParameters(0) is not NormalizingTransformer.AffineNormalizerModelParameters<ImmutableArray<float>> affine)
+            {
+                return null;
+            }
+
+            var weights = predictor.SubModel.Weights.ToArray();
+            var scale = affine.Scale;
+            var offset = affine.Offset;
+            var folded = new double[weights.Length];
+            double bias = predictor.SubModel.Bias;
+            for (var i = 0; i < weights.Length; i++)
+            {
+                // y = (x - offset) * scale, score = w·y + b  →  score = (w * scale)·x + (b - Σ w * scale * offset).
+                var s = scale.Length == 1 ? scale[0] : scale[i];
+                folded[i] = weights[i] * s;
+                if (!offset.IsDefaultOrEmpty)
+                {
+                    bias -= weights[i] * s * (offset.Length == 1 ? offset[0] : offset[i]);
+                }
+            }
+
+            return new Linear(folded, bias, predictor.Calibrator.Slope, predictor.Calibrator.Offset);
+        }
+
+        public double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes)
+        {
+            var score = _bias;
+            for (var i = 0; i < _weights.Length; i++)
+            {
+                var v = row[i];
+                score += _weights[i] * (float.IsNaN(v) ? (float)means[i] : v);
+            }
+
+            return 1 / (1 + Math.Exp((_slope * score) + _offset));
+        }
+    }
+}
