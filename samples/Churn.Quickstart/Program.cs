@@ -9,6 +9,9 @@ using Churn.Data.Features;
 using Churn.Data.Ingest;
 using Churn.Data.Labels;
 using Churn.Data.Synthetic;
+using Churn.Modeling.Metrics;
+using Churn.Modeling.Scoring;
+using Churn.Modeling.Training;
 using Churn.Rules.Engine;
 using Churn.Rules.Language;
 using Churn.Rules.RuleSets;
@@ -165,8 +168,40 @@ for (var i = 0; i < compiledRules.Rules.Count; i++)
     Console.WriteLine($"  {r.Id,-18} {r.Severity.ToString().ToLowerInvariant(),-9} flags {flaggedAll[i],7:N0}; {(flaggedAll[i] == 0 ? 0 : flaggedChurn[i] / (double)flaggedAll[i]),6:P1} of them cancelled within 30 days ({rate:P1} overall)");
 }
 
+// 8. A churn model: trained on earlier months (rolling as-of dates), scored on the as-of date.
+Console.WriteLine();
+var trainDates = labelBuilder.RollingAsOfDates(log, asOf.AddDays(-30 * 4), TimeSpan.FromDays(30)).Where(d => d < asOf).ToList();
+if (trainDates.Count > 0)
+{
+    var trainingSet = labelBuilder.BuildTrainingSet(log, features, trainDates, profiles, cancel);
+    var trained = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3 }).Train(ModelTable.FromSnapshots(trainingSet.Rows), cancel);
+    var cvm = trained.CrossValidation.Metrics;
+    Console.WriteLine($"Churn model ({string.Join(" + ", trained.Model.Metadata.Learners)}, calibrated) trained on {trainingSet.Rows.Count:N0} customer-months from {trainDates[0]:yyyy-MM-dd} to {trainDates[^1]:yyyy-MM-dd}:");
+    Console.WriteLine($"  3-fold CV: ROC-AUC {cvm.Auc:F3}, PR-AUC {cvm.PrAuc:F3}, ECE {cvm.Ece:F3}, EMPC {cvm.Profit.Empc:F2} per customer (contact the top {cvm.Profit.EmpcFraction:P0})");
+    var atRisk = rows.Select(r => batch[r]).ToList();
+    var probabilities = trained.Model.Score(atRisk);
+    var outcomes = rows.Select(r => churnedById[batch.CustomerIds[r]]).ToArray();
+    var held = MetricsCalculator.Compute(probabilities, outcomes);
+    Console.WriteLine($"  On {asOf:yyyy-MM-dd} (a month it never saw): ROC-AUC {held.Auc:F3}, ECE {held.Ece:F3}; top decile churns {held.Deciles[0].ChurnRate:P1} ({held.Deciles[0].Lift:F1}x the base rate).");
+    if (truth is not null)
+    {
+        var planted = rows.Select(r => truth[batch.CustomerIds[r]].ChurnProbability).ToArray();
+        Console.WriteLine($"  The planted probabilities score ROC-AUC {MetricsCalculator.Auc(planted, outcomes):F3} on the same customers: the model is {(MetricsCalculator.Auc(planted, outcomes) - held.Auc):F3} below the ceiling.");
+    }
+
+    var top = Enumerable.Range(0, atRisk.Count).OrderByDescending(i => probabilities[i]).Take(3).ToList();
+    var (reasons, _) = ReasonExplainer.Explain(trained.Model, ModelTable.FromSnapshots([.. top.Select(i => (atRisk[i], false))]), top: 2);
+    var levels = new RiskLevelOptions();
+    for (var k = 0; k < top.Count; k++)
+    {
+        var i = top[k];
+        Console.WriteLine($"  {atRisk[i].CustomerId}: {probabilities[i]:P0} ({levels.LevelOf(probabilities[i])}) - {string.Join("; ", reasons[k].Select(x => x.Text))}");
+    }
+}
+
 Console.WriteLine();
 Console.WriteLine("Next: `churn features build` writes these snapshots as CSV; `churn labels build` writes the labels;");
+Console.WriteLine("`churn model train` / `score` / `evaluate` train, apply and judge churn models;");
 Console.WriteLine("`churn rules check` / `churn rules run` check and apply rule sets;");
 Console.WriteLine("`churn value fit` and `churn value score` fit BG/NBD and Gamma-Gamma and write each customer's CLV.");
 return 0;

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Churn.Abstractions;
 using Churn.Modeling.Training;
 using Microsoft.ML;
@@ -74,10 +76,19 @@ public sealed class FastChurnScorer
             throw new ArgumentException($"The row has {row.Length} features; the model takes {FeatureCount}.", nameof(row));
         }
 
+        // Trees take missing values as the training missing-code, linear models as the mean:
+        // substitute once per row rather than at every split.
+        Span<float> coded = FeatureCount <= 512 ? stackalloc float[FeatureCount] : new float[FeatureCount];
+        for (var i = 0; i < coded.Length; i++)
+        {
+            var v = row[i];
+            coded[i] = float.IsNaN(v) ? (float)_codes[i] : v;
+        }
+
         double sum = 0;
         foreach (var learner in _learners)
         {
-            sum += learner.Probability(row, _means, _codes);
+            sum += learner.Probability(learner is Forest ? coded : row, _means, _codes);
         }
 
         return _calibrator.Apply(sum / _learners.Length);
@@ -163,8 +174,7 @@ public sealed class FastChurnScorer
         private readonly int[] _roots;
         private readonly int[] _feature;
         private readonly float[] _threshold;
-        private readonly int[] _left;
-        private readonly int[] _right;
+        private readonly int[] _children;
         private readonly double[] _leaf;
         private readonly double _bias;
         private readonly double _slope;
@@ -172,7 +182,15 @@ public sealed class FastChurnScorer
 
         private Forest(int[] roots, int[] feature, float[] threshold, int[] left, int[] right, double[] leaf, double bias, double slope, double offset)
         {
-            (_roots, _feature, _threshold, _left, _right, _leaf, _bias, _slope, _offset) = (roots, feature, threshold, left, right, leaf, bias, slope, offset);
+            (_roots, _feature, _threshold, _leaf, _bias, _slope, _offset) = (roots, feature, threshold, leaf, bias, slope, offset);
+
+            // Children interleaved (left at 2n, right at 2n + 1) so a split is one indexed load.
+            _children = new int[left.Length * 2];
+            for (var n = 0; n < left.Length; n++)
+            {
+                _children[2 * n] = left[n];
+                _children[(2 * n) + 1] = right[n];
+            }
         }
 
         public static Forest? From(FastTreeBinaryModelParameters model, Microsoft.ML.Calibrators.PlattCalibrator calibrator)
@@ -227,25 +245,23 @@ public sealed class FastChurnScorer
 
         public double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes)
         {
+            // The row has no NaN here (see Score). Each split is branch-free: the comparison picks
+            // the child by index, so unpredictable splits cost no mispredictions.
             var score = _bias;
-            var feature = _feature;
-            var threshold = _threshold;
-            var left = _left;
-            var right = _right;
+            ref var feature = ref MemoryMarshal.GetArrayDataReference(_feature);
+            ref var threshold = ref MemoryMarshal.GetArrayDataReference(_threshold);
+            ref var children = ref MemoryMarshal.GetArrayDataReference(_children);
+            ref var values = ref MemoryMarshal.GetReference(row);
             foreach (var root in _roots)
             {
                 var n = root;
-                while (n >= 0)
+                do
                 {
-                    var f = feature[n];
-                    var v = row[f];
-                    if (float.IsNaN(v))
-                    {
-                        v = (float)codes[f];
-                    }
-
-                    n = v <= threshold[n] ? left[n] : right[n];
+                    var v = Unsafe.Add(ref values, Unsafe.Add(ref feature, n));
+                    var right = v > Unsafe.Add(ref threshold, n) ? 1 : 0;
+                    n = Unsafe.Add(ref children, (2 * n) + right);
                 }
+                while (n >= 0);
 
                 score += _leaf[~n];
             }
