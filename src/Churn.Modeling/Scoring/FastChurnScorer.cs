@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Churn.Abstractions;
@@ -29,6 +30,10 @@ public sealed class FastChurnScorer
     private readonly double[] _codes;
     private readonly int[] _snapshotSlots;
     private readonly IReadOnlyList<FeatureSpec> _specs;
+
+    // The last snapshot schema seen and where its features sit; replaced whole, so readers on other
+    // threads always see a consistent pair.
+    private (FeatureSchema? Schema, int[] Indices) _lastMap = (null, []);
 
     private FastChurnScorer(ILearner[] learners, Training.PlattCalibrator calibrator, Featurizer featurizer)
     {
@@ -107,10 +112,29 @@ public sealed class FastChurnScorer
             throw new NotSupportedException("This model has categorical inputs; score it with ChurnModel.Score(ModelTable).");
         }
 
+        // Map the snapshot's schema to the model's features once per schema, not once per call.
+        var map = _lastMap;
+        if (!ReferenceEquals(map.Schema, snapshot.Schema))
+        {
+            var indices = new int[FeatureCount];
+            for (var i = 0; i < FeatureCount; i++)
+            {
+                indices[i] = snapshot.Schema.IndexOf(_specs[i].Name);
+                if (indices[i] < 0)
+                {
+                    throw new KeyNotFoundException($"The snapshot has no feature '{_specs[i].Name}', which the model needs.");
+                }
+            }
+
+            map = (snapshot.Schema, indices);
+            _lastMap = map;
+        }
+
         Span<float> row = FeatureCount <= 256 ? stackalloc float[FeatureCount] : new float[FeatureCount];
+        var values = snapshot.Values;
         for (var i = 0; i < FeatureCount; i++)
         {
-            row[i] = (float)snapshot[_specs[i].Name];
+            row[i] = (float)values[map.Indices[i]];
         }
 
         return Score(row);
@@ -180,6 +204,18 @@ public sealed class FastChurnScorer
         private readonly double _slope;
         private readonly double _offset;
 
+        // QuickScorer layout (Lucchese et al. 2015): per feature, every split on it sorted by
+        // threshold, with the tree it belongs to and the bit mask of that tree's leaves (numbered
+        // left to right) that a "go right" answer rules out. A row clears bits feature by feature;
+        // each tree's exit leaf is then its lowest remaining bit.
+        private readonly int[] _featureStart = [];
+        private readonly float[] _qsThreshold = [];
+        private readonly int[] _qsTree = [];
+        private readonly ulong[] _qsMask = [];
+        private readonly double[] _qsLeaf = [];
+        private readonly int _trees;
+        private readonly bool _quick;
+
         private Forest(int[] roots, int[] feature, float[] threshold, int[] left, int[] right, double[] leaf, double bias, double slope, double offset)
         {
             (_roots, _feature, _threshold, _leaf, _bias, _slope, _offset) = (roots, feature, threshold, leaf, bias, slope, offset);
@@ -190,6 +226,61 @@ public sealed class FastChurnScorer
             {
                 _children[2 * n] = left[n];
                 _children[(2 * n) + 1] = right[n];
+            }
+
+            _trees = roots.Length;
+            var splits = new List<(int Feature, float Threshold, int Tree, ulong Mask)>();
+            var leafValues = new double[roots.Length * 64];
+            _quick = true;
+            for (var t = 0; t < roots.Length && _quick; t++)
+            {
+                // Number the leaves left to right; record, for each split, the leaves of its left subtree.
+                var order = 0;
+                (ulong Leaves, bool Ok) Walk(int n)
+                {
+                    if (n < 0)
+                    {
+                        if (order >= 64)
+                        {
+                            return (0, false);
+                        }
+
+                        leafValues[(t * 64) + order] = leaf[~n];
+                        return (1UL << order++, true);
+                    }
+
+                    var (l, okL) = Walk(left[n]);
+                    var (r, okR) = Walk(right[n]);
+                    if (!float.IsPositiveInfinity(threshold[n]))
+                    {
+                        splits.Add((feature[n], threshold[n], t, ~l));
+                    }
+
+                    return (l | r, okL && okR);
+                }
+
+                _quick = Walk(roots[t]).Ok;
+            }
+
+            if (_quick)
+            {
+                var features = splits.Count == 0 ? 0 : splits.Max(x => x.Feature) + 1;
+                var sorted = splits.OrderBy(x => x.Feature).ThenBy(x => x.Threshold).ToArray();
+                _featureStart = new int[features + 1];
+                foreach (var x in sorted)
+                {
+                    _featureStart[x.Feature + 1]++;
+                }
+
+                for (var f = 0; f < features; f++)
+                {
+                    _featureStart[f + 1] += _featureStart[f];
+                }
+
+                _qsThreshold = [.. sorted.Select(x => x.Threshold)];
+                _qsTree = [.. sorted.Select(x => x.Tree)];
+                _qsMask = [.. sorted.Select(x => x.Mask)];
+                _qsLeaf = leafValues;
             }
         }
 
@@ -245,6 +336,11 @@ public sealed class FastChurnScorer
 
         public double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes)
         {
+            if (_quick)
+            {
+                return QuickProbability(row);
+            }
+
             // The row has no NaN here (see Score). Each split is branch-free: the comparison picks
             // the child by index, so unpredictable splits cost no mispredictions.
             var score = _bias;
@@ -264,6 +360,34 @@ public sealed class FastChurnScorer
                 while (n >= 0);
 
                 score += _leaf[~n];
+            }
+
+            return 1 / (1 + Math.Exp((_slope * score) + _offset));
+        }
+
+        private double QuickProbability(ReadOnlySpan<float> row)
+        {
+            Span<ulong> leaves = _trees <= 512 ? stackalloc ulong[_trees] : new ulong[_trees];
+            leaves.Fill(ulong.MaxValue);
+            ref var thresholds = ref MemoryMarshal.GetArrayDataReference(_qsThreshold);
+            ref var trees = ref MemoryMarshal.GetArrayDataReference(_qsTree);
+            ref var masks = ref MemoryMarshal.GetArrayDataReference(_qsMask);
+            ref var mask = ref MemoryMarshal.GetReference(leaves);
+            var features = Math.Min(row.Length, _featureStart.Length - 1);
+            for (var f = 0; f < features; f++)
+            {
+                var x = row[f];
+                var end = _featureStart[f + 1];
+                for (var i = _featureStart[f]; i < end && x > Unsafe.Add(ref thresholds, i); i++)
+                {
+                    Unsafe.Add(ref mask, Unsafe.Add(ref trees, i)) &= Unsafe.Add(ref masks, i);
+                }
+            }
+
+            var score = _bias;
+            for (var t = 0; t < leaves.Length; t++)
+            {
+                score += _qsLeaf[(t * 64) + BitOperations.TrailingZeroCount(leaves[t])];
             }
 
             return 1 / (1 + Math.Exp((_slope * score) + _offset));
