@@ -57,7 +57,7 @@ internal static class ModelCommands
         var id = new Option<string?>("--id") { Description = "The id column (not an input)." };
         var ignore = new Option<string?>("--ignore") { Description = "Columns to leave out, comma-separated." };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
-        var trainer = new Option<string>("--trainer") { Description = "auto (trees + logistic, blended), fasttree or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "fasttree", "logistic");
+        var trainer = new Option<string>("--trainer") { Description = "auto (trees + logistic, blended), fasttree, lightgbm or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "fasttree", "lightgbm", "logistic");
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
         var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
         var format = Formats.Option();
@@ -84,7 +84,7 @@ internal static class ModelCommands
                 {
                     Folds = parse.GetValue(folds),
                     Seed = parse.GetValue(seed),
-                    Trainer = parse.GetValue(trainer) switch { "fasttree" => ChurnTrainer.FastTree, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
+                    Trainer = parse.GetValue(trainer) switch { "fasttree" => ChurnTrainer.FastTree, "lightgbm" => ChurnTrainer.LightGbm, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
                 };
                 result = new ChurnModelTrainer(options).Train(table, ct);
             }

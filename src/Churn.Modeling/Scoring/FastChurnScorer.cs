@@ -169,7 +169,8 @@ public sealed class FastChurnScorer
         {
             ILearner? c = learner.Transformer switch
             {
-                ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<FastTreeBinaryModelParameters, MlPlatt> trees } => Forest.From(trees.SubModel, trees.Calibrator),
+                ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<FastTreeBinaryModelParameters, MlPlatt> trees } => Forest.From(trees.SubModel.TrainedTreeEnsemble, trees.Calibrator),
+                ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<Microsoft.ML.Trainers.LightGbm.LightGbmBinaryModelParameters, MlPlatt> lgbm } => Forest.From(lgbm.SubModel.TrainedTreeEnsemble, lgbm.Calibrator),
                 IEnumerable<ITransformer> chain => Linear.From([.. chain]),
                 _ => null,
             };
@@ -284,9 +285,8 @@ public sealed class FastChurnScorer
             }
         }
 
-        public static Forest? From(FastTreeBinaryModelParameters model, Microsoft.ML.Calibrators.PlattCalibrator calibrator)
+        public static Forest? From(RegressionTreeEnsemble ensemble, MlPlatt calibrator)
         {
-            var ensemble = model.TrainedTreeEnsemble;
             var roots = new List<int>();
             var feature = new List<int>();
             var threshold = new List<float>();

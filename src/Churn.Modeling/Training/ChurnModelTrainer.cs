@@ -242,6 +242,13 @@ public sealed class ChurnModelTrainer
             learners.Add(Learners.FitTrees(ml, data, _options.Trees, seed));
         }
 
+        if (_options.Trainer is ChurnTrainer.LightGbm)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels);
+            learners.Add(Learners.FitLightGbm(ml, data, _options.Trees, seed));
+        }
+
         if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.Logistic)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -16,6 +16,9 @@ public enum ChurnTrainer
 
     /// <summary>L-BFGS logistic regression on standardised features (missing values imputed with training means): the baseline.</summary>
     Logistic,
+
+    /// <summary>LightGBM gradient-boosted trees (through ML.NET) alone, with the same tree settings.</summary>
+    LightGbm,
 }
 
 /// <summary>Settings of the tree learner.</summary>
@@ -58,6 +61,22 @@ internal static class Learners
             NumberOfThreads = 1,
         });
         return new FittedLearner("FastTree", trainer.Fit(data), false, data.Schema);
+    }
+
+    public static FittedLearner FitLightGbm(MLContext ml, IDataView data, TreeSettings settings, int seed)
+    {
+        var trainer = ml.BinaryClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmBinaryTrainer.Options
+        {
+            NumberOfIterations = settings.Trees,
+            NumberOfLeaves = settings.Leaves,
+            LearningRate = settings.LearningRate,
+            MinimumExampleCountPerLeaf = settings.MinLeafCount,
+            Seed = seed,
+            NumberOfThreads = 1,
+            Verbose = false,
+            Silent = true,
+        });
+        return new FittedLearner("LightGbm", trainer.Fit(data), false, data.Schema);
     }
 
     public static FittedLearner FitLogistic(MLContext ml, IDataView data)

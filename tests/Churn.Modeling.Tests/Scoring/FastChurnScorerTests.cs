@@ -11,6 +11,7 @@ public sealed class FastChurnScorerTests
     [InlineData(ChurnTrainer.Auto)]
     [InlineData(ChurnTrainer.FastTree)]
     [InlineData(ChurnTrainer.Logistic)]
+    [InlineData(ChurnTrainer.LightGbm)]
     public void Compiled_EqualsMlNet_OnTelcoWithMissingValuesAndCategories(ChurnTrainer trainer)
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID");
