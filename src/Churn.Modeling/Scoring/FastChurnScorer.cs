@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Churn.Abstractions;
@@ -187,7 +188,54 @@ public sealed class FastChurnScorer
 
     private void Score(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
     {
-        for (var r = from; r < to; r++)
+        var r = from;
+        if (Vector512.IsHardwareAccelerated && _learners.All(l => l is not Forest f || f.CanScoreEight))
+        {
+            // Eight customers at a time: each split is one 8-lane compare and mask update.
+            Span<double> sum = stackalloc double[8];
+            Span<double> part = stackalloc double[8];
+            var coded = new double[8 * FeatureCount];
+            var scratch = new Vector512<ulong>[_learners.OfType<Forest>().Select(f => f.Trees).DefaultIfEmpty(0).Max()];
+            for (; r + 8 <= to; r += 8)
+            {
+                var block = rows.Slice(r * FeatureCount, 8 * FeatureCount);
+                for (var j = 0; j < 8; j++)
+                {
+                    for (var f = 0; f < FeatureCount; f++)
+                    {
+                        var v = block[(j * FeatureCount) + f];
+                        coded[(f * 8) + j] = float.IsNaN(v) ? (float)_codes[f] : v;
+                    }
+                }
+
+                sum.Clear();
+                foreach (var learner in _learners)
+                {
+                    if (learner is Forest forest)
+                    {
+                        forest.ProbabilityEight(coded, scratch, part);
+                        for (var j = 0; j < 8; j++)
+                        {
+                            sum[j] += part[j];
+                        }
+                    }
+                    else
+                    {
+                        for (var j = 0; j < 8; j++)
+                        {
+                            sum[j] += learner.Probability(block.Slice(j * FeatureCount, FeatureCount), _means, _codes);
+                        }
+                    }
+                }
+
+                for (var j = 0; j < 8; j++)
+                {
+                    probabilities[r + j] = _calibrator.Apply(sum[j] / _learners.Length);
+                }
+            }
+        }
+
+        for (; r < to; r++)
         {
             probabilities[r] = Score(rows.Slice(r * FeatureCount, FeatureCount));
         }
@@ -363,6 +411,60 @@ public sealed class FastChurnScorer
             }
 
             return 1 / (1 + Math.Exp((_slope * score) + _offset));
+        }
+
+        /// <summary>Gets the number of trees.</summary>
+        public int Trees => _trees;
+
+        /// <summary>Gets a value indicating whether the bit-vector layout applies (every tree has at most 64 leaves).</summary>
+        public bool CanScoreEight => _quick;
+
+        /// <summary>Scores eight customers at once; <paramref name="coded"/> holds feature f of customer j at [f * 8 + j], no NaN.</summary>
+        public void ProbabilityEight(ReadOnlySpan<double> coded, Vector512<ulong>[] scratch, Span<double> probabilities)
+        {
+            var leaves = scratch.AsSpan(0, _trees);
+            leaves.Fill(Vector512<ulong>.AllBitsSet);
+            var features = _featureStart.Length - 1;
+            ref var thresholds = ref MemoryMarshal.GetArrayDataReference(_qsThreshold);
+            ref var trees = ref MemoryMarshal.GetArrayDataReference(_qsTree);
+            ref var masks = ref MemoryMarshal.GetArrayDataReference(_qsMask);
+            ref var leaf0 = ref MemoryMarshal.GetReference(leaves);
+            for (var f = 0; f < features; f++)
+            {
+                var x = Vector512.Create(coded.Slice(f * 8, 8));
+                var end = _featureStart[f + 1];
+                for (var i = _featureStart[f]; i < end; i++)
+                {
+                    var right = Vector512.GreaterThan(x, Vector512.Create((double)Unsafe.Add(ref thresholds, i))).AsUInt64();
+                    if (right == Vector512<ulong>.Zero)
+                    {
+                        // Thresholds ascend: no later split on this feature sends anyone right.
+                        break;
+                    }
+
+                    ref var m = ref Unsafe.Add(ref leaf0, Unsafe.Add(ref trees, i));
+                    m &= Vector512.Create(Unsafe.Add(ref masks, i)) | ~right;
+                }
+            }
+
+            Span<double> score = stackalloc double[8];
+            score.Fill(_bias);
+            var bits = MemoryMarshal.Cast<Vector512<ulong>, ulong>(leaves);
+            ref var leafValues = ref MemoryMarshal.GetArrayDataReference(_qsLeaf);
+            for (var t = 0; t < _trees; t++)
+            {
+                var row = bits.Slice(t * 8, 8);
+                var baseIndex = t * 64;
+                for (var j = 0; j < 8; j++)
+                {
+                    score[j] += Unsafe.Add(ref leafValues, baseIndex + BitOperations.TrailingZeroCount(row[j]));
+                }
+            }
+
+            for (var j = 0; j < 8; j++)
+            {
+                probabilities[j] = 1 / (1 + Math.Exp((_slope * score[j]) + _offset));
+            }
         }
 
         private double QuickProbability(ReadOnlySpan<float> row)
