@@ -59,10 +59,11 @@ internal static class ModelCommands
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
         var trainer = new Option<string>("--trainer") { Description = "auto (trees + logistic, blended), fasttree, lightgbm or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "fasttree", "lightgbm", "logistic");
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
+        var search = new Option<bool>("--search") { Description = "Choose the tree settings by a small seeded search inside every fold (slower)." };
         var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
         var format = Formats.Option();
         var command = new Command("train", "Train a calibrated churn model, print its cross-validated metrics, and save it.");
-        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, outFile, format })
+        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, search, outFile, format })
         {
             command.Options.Add(o);
         }
@@ -84,6 +85,7 @@ internal static class ModelCommands
                 {
                     Folds = parse.GetValue(folds),
                     Seed = parse.GetValue(seed),
+                    Search = parse.GetValue(search),
                     Trainer = parse.GetValue(trainer) switch { "fasttree" => ChurnTrainer.FastTree, "lightgbm" => ChurnTrainer.LightGbm, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
                 };
                 result = new ChurnModelTrainer(options).Train(table, ct);
@@ -106,6 +108,7 @@ internal static class ModelCommands
                     churnRate = result.Model.Metadata.ChurnRate,
                     trainer = result.Model.Metadata.Trainer,
                     learners = result.Model.Metadata.Learners,
+                    treeSettings = result.Model.Metadata.TreeSettings,
                     features = result.Model.Featurizer.FeatureNames.Count,
                     @out = outPath,
                 });

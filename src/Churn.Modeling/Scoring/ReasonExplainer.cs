@@ -43,7 +43,7 @@ public static class ReasonExplainer
                 var shown = column.Kind == ModelColumnKind.Numeric
                     ? (double.IsNaN(value) ? "missing" : value.ToString("0.##", CultureInfo.InvariantCulture))
                     : column.Categories![r] ?? "missing";
-                var text = string.Create(CultureInfo.InvariantCulture, $"{spec.Name} is {shown}: {(contribution >= 0 ? "raises" : "lowers")} the churn risk by {Math.Abs(contribution) * 100:0.#} points");
+                var text = $"{Describe(column, value, shown)}: {(contribution >= 0 ? "raises" : "lowers")} the churn risk by {(Math.Abs(contribution) * 100).ToString("0.#", CultureInfo.InvariantCulture)} points";
                 perRow[r].Add(new RiskReason(spec.Name, value, contribution, text));
             }
 
@@ -53,5 +53,28 @@ public static class ReasonExplainer
         return (
             [.. perRow.Select(list => (IReadOnlyList<RiskReason>)[.. list.OrderByDescending(x => Math.Abs(x.Contribution)).Take(top)])],
             [.. importance.OrderByDescending(x => x.Item2)]);
+    }
+
+    /// <summary>Words for a value: "74 days since the last purchase", "3 support tickets in the last 30 days", or "Contract is Month-to-month".</summary>
+    private static string Describe(ModelColumn column, double value, string shown)
+    {
+        if (column.Definition is not { } d || string.IsNullOrEmpty(d.Description))
+        {
+            return $"{column.Name} is {shown}";
+        }
+
+        if (double.IsNaN(value))
+        {
+            return $"{d.Description}: unknown";
+        }
+
+        var v = value.ToString(d.Kind is FeatureKind.Money or FeatureKind.Ratio or FeatureKind.Score or FeatureKind.Number ? "0.##" : "0", CultureInfo.InvariantCulture);
+        return d.Kind switch
+        {
+            FeatureKind.Days => $"{v} {d.Description}",
+            FeatureKind.Count => $"{v} {d.Description}",
+            FeatureKind.Flag => value >= 0.5 ? d.Description : $"not: {d.Description}",
+            _ => $"{d.Description}: {v}",
+        };
     }
 }

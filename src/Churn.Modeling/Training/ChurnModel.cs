@@ -71,6 +71,9 @@ public sealed record ModelMetadata
     /// <summary>Gets the cross-validated metrics.</summary>
     public ModelMetrics? CrossValidation { get; init; }
 
+    /// <summary>Gets the tree settings used (chosen by the search when it ran), for tree models.</summary>
+    public TreeSettings? TreeSettings { get; init; }
+
     /// <summary>Gets the Platt slope.</summary>
     public double CalibratorA { get; init; } = 1;
 

@@ -22,6 +22,20 @@ public sealed class ChurnModelTrainerOptions
     /// <value>The default is 200 trees of 8 leaves, learning rate 0.05, at least 20 rows per leaf: shallow, slow learning that generalises on the few-thousand-row tables churn teams have.</value>
     public TreeSettings Trees { get; set; } = new(200, 8, 0.05, 20);
 
+    /// <summary>Gets or sets a value indicating whether the tree settings are chosen by a small seeded search: each candidate in <see cref="SearchCandidates"/> is fitted on 80 % of the training rows (stratified) and the one with the best ROC-AUC on the other 20 % is used. The search runs inside every cross-validation fold, so the estimate stays honest.</summary>
+    /// <value>The default is <see langword="false"/> (the fixed <see cref="Trees"/> settings).</value>
+    public bool Search { get; set; }
+
+    /// <summary>Gets or sets the tree settings the search tries.</summary>
+    /// <value>The default is four settings from small and slow to larger and faster.</value>
+    public IList<TreeSettings> SearchCandidates { get; set; } =
+    [
+        new(200, 8, 0.05, 20),
+        new(300, 4, 0.05, 20),
+        new(150, 16, 0.05, 50),
+        new(400, 8, 0.02, 20),
+    ];
+
     /// <summary>Gets or sets the profit parameters of EMPC / MPC.</summary>
     public ProfitParameters Profit { get; set; } = new();
 
@@ -225,8 +239,38 @@ public sealed class ChurnModelTrainer
             CrossValidation = ModelMetrics.From(cv.Metrics, _options.Folds),
             CalibratorA = platt.A,
             CalibratorB = platt.B,
+            TreeSettings = learners.Select(l => l.Settings).FirstOrDefault(t => t is not null),
         };
         return new ChurnModel(featurizer, learners, platt, metadata, MlContext(_options.Seed));
+    }
+
+    /// <summary>Chooses tree settings on a seeded, stratified 80/20 split of the training rows.</summary>
+    private TreeSettings SearchTrees(ModelTable table, int seed, CancellationToken cancellationToken)
+    {
+        var labels = table.Labels!.ToArray();
+        var folds = AssignFolds(labels, 5, seed + 7919);
+        var fit = Enumerable.Range(0, table.Count).Where(i => folds[i] != 0).ToArray();
+        var check = Enumerable.Range(0, table.Count).Where(i => folds[i] == 0).ToArray();
+        var fitTable = table.Subset(fit);
+        var checkTable = table.Subset(check);
+        var featurizer = Featurizer.Fit(fitTable);
+        var ml = MlContext(seed);
+        var fitView = Learners.View(ml, featurizer.Transform(fitTable), featurizer.FeatureNames.Count, fitTable.Labels);
+        var checkView = Learners.View(ml, featurizer.Transform(checkTable), featurizer.FeatureNames.Count, null);
+        var best = _options.Trees;
+        var bestAuc = double.NegativeInfinity;
+        foreach (var candidate in _options.SearchCandidates)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var learner = _options.Trainer == ChurnTrainer.LightGbm ? Learners.FitLightGbm(ml, fitView, candidate, seed) : Learners.FitTrees(ml, fitView, candidate, seed);
+            var auc = MetricsCalculator.Auc(Learners.Probabilities(learner, checkView), [.. checkTable.Labels!]);
+            if (auc > bestAuc)
+            {
+                (best, bestAuc) = (candidate, auc);
+            }
+        }
+
+        return best;
     }
 
     private (Featurizer Featurizer, IReadOnlyList<FittedLearner> Learners) FitLearners(ModelTable table, int seed, CancellationToken cancellationToken)
@@ -235,18 +279,19 @@ public sealed class ChurnModelTrainer
         var ml = MlContext(seed);
         var labels = table.Labels!;
         var learners = new List<FittedLearner>();
+        var trees = _options.Search && _options.Trainer != ChurnTrainer.Logistic ? SearchTrees(table, seed, cancellationToken) : _options.Trees;
         if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.FastTree)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels);
-            learners.Add(Learners.FitTrees(ml, data, _options.Trees, seed));
+            learners.Add(Learners.FitTrees(ml, data, trees, seed) with { Settings = trees });
         }
 
         if (_options.Trainer is ChurnTrainer.LightGbm)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels);
-            learners.Add(Learners.FitLightGbm(ml, data, _options.Trees, seed));
+            learners.Add(Learners.FitLightGbm(ml, data, trees, seed) with { Settings = trees });
         }
 
         if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.Logistic)

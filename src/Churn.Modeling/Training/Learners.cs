@@ -29,7 +29,11 @@ public enum ChurnTrainer
 public sealed record TreeSettings(int Trees, int Leaves, double LearningRate, int MinLeafCount);
 
 /// <summary>One fitted ML.NET learner and how to feed it.</summary>
-internal sealed record FittedLearner(string Name, ITransformer Transformer, bool Impute, DataViewSchema InputSchema);
+internal sealed record FittedLearner(string Name, ITransformer Transformer, bool Impute, DataViewSchema InputSchema)
+{
+    /// <summary>Gets the tree settings used, for tree learners.</summary>
+    public TreeSettings? Settings { get; init; }
+}
 
 /// <summary>Builds ML.NET views over float matrices and fits the learners.</summary>
 internal static class Learners

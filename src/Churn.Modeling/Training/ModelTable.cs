@@ -19,7 +19,11 @@ public enum ModelColumnKind
 /// <param name="Kind">Numbers or categories.</param>
 /// <param name="Numbers">The values, for numeric columns.</param>
 /// <param name="Categories">The values, for categorical columns.</param>
-public sealed record ModelColumn(string Name, ModelColumnKind Kind, double[]? Numbers, string?[]? Categories);
+public sealed record ModelColumn(string Name, ModelColumnKind Kind, double[]? Numbers, string?[]? Categories)
+{
+    /// <summary>Gets what the column means, when known (snapshot features carry it), for reasons in words.</summary>
+    public FeatureDefinition? Definition { get; init; }
+}
 
 /// <summary>
 /// Training or scoring data in columns: the inputs, optional labels, ids and instants. Built from
@@ -112,7 +116,7 @@ public sealed class ModelTable
         }
 
         return new ModelTable(
-            [.. schema.Features.Select((f, i) => new ModelColumn(f.Name, ModelColumnKind.Numeric, columns[i], null))],
+            [.. schema.Features.Select((f, i) => new ModelColumn(f.Name, ModelColumnKind.Numeric, columns[i], null) { Definition = f })],
             [.. rows.Select(r => r.Churned)],
             [.. rows.Select(r => r.Snapshot.CustomerId.Value)],
             [.. rows.Select(r => r.Snapshot.AsOf)]);

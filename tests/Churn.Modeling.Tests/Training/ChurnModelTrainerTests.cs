@@ -90,6 +90,21 @@ public sealed class ChurnModelTrainerTests
     }
 
     [Fact]
+    public void Search_PicksACandidate_Deterministically()
+    {
+        var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 1500)]);
+        var options = new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.FastTree, Search = true };
+
+        var a = new ChurnModelTrainer(options).Train(table, TestContext.Current.CancellationToken);
+        var b = new ChurnModelTrainer(options).Train(table, TestContext.Current.CancellationToken);
+
+        Assert.Contains(a.Model.Metadata.TreeSettings!, options.SearchCandidates);
+        Assert.Equal(a.Model.Metadata.TreeSettings, b.Model.Metadata.TreeSettings);
+        Assert.Equal(a.Model.Score(table), b.Model.Score(table));
+        Assert.InRange(a.CrossValidation.Metrics.Auc, 0.75, 1);
+    }
+
+    [Fact]
     public void Load_CorruptTruncatedOrWrongData_AreClearErrors()
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 600)]);
