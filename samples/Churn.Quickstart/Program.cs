@@ -186,7 +186,8 @@ if (trainDates.Count > 0)
     if (truth is not null)
     {
         var planted = rows.Select(r => truth[batch.CustomerIds[r]].ChurnProbability).ToArray();
-        Console.WriteLine($"  The planted probabilities score ROC-AUC {MetricsCalculator.Auc(planted, outcomes):F3} on the same customers: the model is {(MetricsCalculator.Auc(planted, outcomes) - held.Auc):F3} below the ceiling.");
+        var ceiling = MetricsCalculator.Auc(planted, outcomes);
+        Console.WriteLine($"  The planted probabilities score ROC-AUC {ceiling:F3} on the same customers (the best any model can do): the model is at {held.Auc - ceiling:+0.000;-0.000} from that ceiling.");
     }
 
     var top = Enumerable.Range(0, atRisk.Count).OrderByDescending(i => probabilities[i]).Take(3).ToList();
