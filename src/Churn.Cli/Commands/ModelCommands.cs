@@ -163,7 +163,7 @@ internal static class ModelCommands
                     for (var i = 0; i < table.Count; i++)
                     {
                         var text = why.Count > 0 ? string.Join("; ", why[i].Select(r => r.Text)) : string.Empty;
-                        w.Write(string.Create(CultureInfo.InvariantCulture, $"{Csv(table.Ids![i])},{probabilities[i]:R},{levels.LevelOf(probabilities[i]).ToString().ToLowerInvariant()},{Csv(text)}\n"));
+                        w.Write(string.Create(CultureInfo.InvariantCulture, $"{CsvField.Quote(table.Ids![i])},{probabilities[i]:R},{levels.LevelOf(probabilities[i]).ToString().ToLowerInvariant()},{CsvField.Quote(text)}\n"));
                     }
                 }
 
@@ -255,5 +255,4 @@ internal static class ModelCommands
         return csv.GetName(0);
     }
 
-    private static string Csv(string value) => value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 }

@@ -175,12 +175,12 @@ internal static class RulesCommands
                     {
                         var r = compiled.Rules[i];
                         minor += r.Rule.Severity == SymptomSeverity.Minor ? r.Rule.Weight : 0;
-                        writer.Write($"{Csv(customer.Value)},{Csv(r.Rule.Id)},{r.Rule.Severity.ToString().ToLowerInvariant()},{Csv(r.Condition.Explain(input))}\n");
+                        writer.Write($"{CsvField.Quote(customer.Value)},{CsvField.Quote(r.Rule.Id)},{r.Rule.Severity.ToString().ToLowerInvariant()},{CsvField.Quote(r.Condition.Explain(input))}\n");
                     }
 
                     if (minor >= threshold && minor > 0)
                     {
-                        writer.Write($"{Csv(customer.Value)},{SymptomEngine.RecapitulativeRuleId},critical,{Csv(string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {minor:0.##} (threshold {threshold:0.##})"))}\n");
+                        writer.Write($"{CsvField.Quote(customer.Value)},{SymptomEngine.RecapitulativeRuleId},critical,{CsvField.Quote(string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {minor:0.##} (threshold {threshold:0.##})"))}\n");
                     }
                 },
                 ct);
@@ -217,7 +217,6 @@ internal static class RulesCommands
         return command;
     }
 
-    private static string Csv(string value) => value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>A CSV table read twice: once to infer column types, once to evaluate, so it streams.</summary>
     private static class Table

@@ -180,3 +180,10 @@ internal sealed class ProgressStream(Stream inner, IProgress<double> progress) :
         return n;
     }
 }
+
+/// <summary>Quotes a CSV field when it needs it (RFC 4180).</summary>
+internal static class CsvField
+{
+    public static string Quote(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

@@ -207,7 +207,7 @@ internal static class ValueCommands
                 foreach (var p in predictions)
                 {
                     var s = p.Summary;
-                    w.Write(string.Create(CultureInfo.InvariantCulture, $"{Csv(s.CustomerId.Value)},{s.Frequency},{s.Recency:R},{s.T:R},{s.MonetaryValue:R},{p.ProbabilityAlive:R},{p.ExpectedPurchases:R},{p.ExpectedAverageValue:R},{p.Clv:R}\n"));
+                    w.Write(string.Create(CultureInfo.InvariantCulture, $"{CsvField.Quote(s.CustomerId.Value)},{s.Frequency},{s.Recency:R},{s.T:R},{s.MonetaryValue:R},{p.ProbabilityAlive:R},{p.ExpectedPurchases:R},{p.ExpectedAverageValue:R},{p.Clv:R}\n"));
                 }
             }
 
@@ -226,7 +226,6 @@ internal static class ValueCommands
         return command;
     }
 
-    private static string Csv(string value) => value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>The transactions file and its mapping, shared by fit and score.</summary>
     private sealed class TransactionInputs
