@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Churn.Abstractions;
@@ -29,6 +30,7 @@ public sealed class FastChurnScorer
     private readonly Training.PlattCalibrator _calibrator;
     private readonly double[] _means;
     private readonly double[] _codes;
+    private readonly float[] _floatCodes;
     private readonly int[] _snapshotSlots;
     private readonly IReadOnlyList<FeatureSpec> _specs;
 
@@ -61,6 +63,7 @@ public sealed class FastChurnScorer
             }
         }
 
+        _floatCodes = [.. _codes.Select(c => (float)c)];
         _snapshotSlots = featurizer.Specs.All(s => s.Kind == ModelColumnKind.Numeric) ? [.. Enumerable.Range(0, FeatureCount)] : [];
     }
 
@@ -201,11 +204,25 @@ public sealed class FastChurnScorer
                 var block = rows.Slice(r * FeatureCount, 8 * FeatureCount);
                 for (var j = 0; j < 8; j++)
                 {
-                    for (var f = 0; f < FeatureCount; f++)
+                    var source = block.Slice(j * FeatureCount, FeatureCount);
+                    for (var f = 0; f < source.Length; f++)
                     {
-                        var v = block[(j * FeatureCount) + f];
-                        coded[(f * 8) + j] = float.IsNaN(v) ? (float)_codes[f] : v;
+                        var v = source[f];
+                        coded[(f * 8) + j] = float.IsNaN(v) ? _floatCodes[f] : v;
                     }
+                }
+
+                if (_learners.Length == 1 && _learners[0] is Forest only)
+                {
+                    // One forest: its own Platt sigmoid followed by ours is sigmoid(A·(−z) + B) with
+                    // z its sigmoid's argument, so skip the logit of the sigmoid and take one exp.
+                    only.RawEight(coded, scratch, part);
+                    for (var j = 0; j < 8; j++)
+                    {
+                        probabilities[r + j] = 1 / (1 + Math.Exp(-((_calibrator.A * -part[j]) + _calibrator.B)));
+                    }
+
+                    continue;
                 }
 
                 sum.Clear();
@@ -422,6 +439,16 @@ public sealed class FastChurnScorer
         /// <summary>Scores eight customers at once; <paramref name="coded"/> holds feature f of customer j at [f * 8 + j], no NaN.</summary>
         public void ProbabilityEight(ReadOnlySpan<double> coded, Vector512<ulong>[] scratch, Span<double> probabilities)
         {
+            RawEight(coded, scratch, probabilities);
+            for (var j = 0; j < 8; j++)
+            {
+                probabilities[j] = 1 / (1 + Math.Exp(probabilities[j]));
+            }
+        }
+
+        /// <summary>The argument z of the forest's calibration sigmoid, p = 1 / (1 + exp(z)), for eight customers.</summary>
+        public void RawEight(ReadOnlySpan<double> coded, Vector512<ulong>[] scratch, Span<double> output)
+        {
             var leaves = scratch.AsSpan(0, _trees);
             leaves.Fill(Vector512<ulong>.AllBitsSet);
             var features = _featureStart.Length - 1;
@@ -448,22 +475,49 @@ public sealed class FastChurnScorer
             }
 
             Span<double> score = stackalloc double[8];
-            score.Fill(_bias);
-            var bits = MemoryMarshal.Cast<Vector512<ulong>, ulong>(leaves);
-            ref var leafValues = ref MemoryMarshal.GetArrayDataReference(_qsLeaf);
-            for (var t = 0; t < _trees; t++)
+            if (Avx512CD.IsSupported && Avx2.IsSupported)
             {
-                var row = bits.Slice(t * 8, 8);
-                var baseIndex = t * 64;
-                for (var j = 0; j < 8; j++)
+                // Exit leaves of all eight customers at once: lowest set bit by leading-zero count of
+                // the isolated bit, leaf values fetched with two 4-lane gathers.
+                var lo = Vector256.Create(_bias);
+                var hi = lo;
+                unsafe
                 {
-                    score[j] += Unsafe.Add(ref leafValues, baseIndex + BitOperations.TrailingZeroCount(row[j]));
+                    fixed (double* values = _qsLeaf)
+                    {
+                        for (var t = 0; t < _trees; t++)
+                        {
+                            var m = leaves[t];
+                            var lowest = m & (Vector512<ulong>.Zero - m);
+                            var index = (Vector512.Create((ulong)((t * 64) + 63)) - Avx512CD.LeadingZeroCount(lowest)).AsInt64();
+                            lo += Avx2.GatherVector256(values, index.GetLower(), 8);
+                            hi += Avx2.GatherVector256(values, index.GetUpper(), 8);
+                        }
+                    }
+                }
+
+                lo.CopyTo(score);
+                hi.CopyTo(score[4..]);
+            }
+            else
+            {
+                score.Fill(_bias);
+                var bits = MemoryMarshal.Cast<Vector512<ulong>, ulong>(leaves);
+                ref var leafValues = ref MemoryMarshal.GetArrayDataReference(_qsLeaf);
+                for (var t = 0; t < _trees; t++)
+                {
+                    var row = bits.Slice(t * 8, 8);
+                    var baseIndex = t * 64;
+                    for (var j = 0; j < 8; j++)
+                    {
+                        score[j] += Unsafe.Add(ref leafValues, baseIndex + BitOperations.TrailingZeroCount(row[j]));
+                    }
                 }
             }
 
             for (var j = 0; j < 8; j++)
             {
-                probabilities[j] = 1 / (1 + Math.Exp((_slope * score[j]) + _offset));
+                output[j] = (_slope * score[j]) + _offset;
             }
         }
 
