@@ -59,11 +59,12 @@ internal static class ModelCommands
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
         var trainer = new Option<string>("--trainer") { Description = "auto (trees + logistic, blended), fasttree, lightgbm or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "fasttree", "lightgbm", "logistic");
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
+        var threads = new Option<int>("--threads") { Description = "Threads per learner; 0 = all cores (faster; the model then depends on the core count).", DefaultValueFactory = _ => 1 };
         var search = new Option<bool>("--search") { Description = "Choose the tree settings by a small seeded search inside every fold (slower)." };
         var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
         var format = Formats.Option();
         var command = new Command("train", "Train a calibrated churn model, print its cross-validated metrics, and save it.");
-        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, search, outFile, format })
+        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, outFile, format })
         {
             command.Options.Add(o);
         }
@@ -86,6 +87,7 @@ internal static class ModelCommands
                     Folds = parse.GetValue(folds),
                     Seed = parse.GetValue(seed),
                     Search = parse.GetValue(search),
+                    Threads = parse.GetValue(threads),
                     Trainer = parse.GetValue(trainer) switch { "fasttree" => ChurnTrainer.FastTree, "lightgbm" => ChurnTrainer.LightGbm, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
                 };
                 result = new ChurnModelTrainer(options).Train(table, ct);

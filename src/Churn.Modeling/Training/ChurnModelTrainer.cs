@@ -36,6 +36,10 @@ public sealed class ChurnModelTrainerOptions
         new(400, 8, 0.02, 20),
     ];
 
+    /// <summary>Gets or sets how many threads each learner may use; 0 for all cores. A fixed count gives the same model for the same seed; results may differ between counts.</summary>
+    /// <value>The default is 1 (the same model on every machine).</value>
+    public int Threads { get; set; } = 1;
+
     /// <summary>Gets or sets the profit parameters of EMPC / MPC.</summary>
     public ProfitParameters Profit { get; set; } = new();
 
@@ -46,6 +50,11 @@ public sealed class ChurnModelTrainerOptions
         if (Folds is < 2 or > 50)
         {
             throw new ArgumentException($"Folds must be between 2 and 50; it is {Folds}.", nameof(Folds));
+        }
+
+        if (Threads < 0)
+        {
+            throw new ArgumentException($"Threads must be 0 (all cores) or positive; it is {Threads}.", nameof(Threads));
         }
 
         if (Trees.Trees < 1 || Trees.Leaves < 2 || !(Trees.LearningRate > 0) || Trees.MinLeafCount < 1)
@@ -262,7 +271,7 @@ public sealed class ChurnModelTrainer
         foreach (var candidate in _options.SearchCandidates)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var learner = _options.Trainer == ChurnTrainer.LightGbm ? Learners.FitLightGbm(ml, fitView, candidate, seed) : Learners.FitTrees(ml, fitView, candidate, seed);
+            var learner = _options.Trainer == ChurnTrainer.LightGbm ? Learners.FitLightGbm(ml, fitView, candidate, seed, _options.Threads) : Learners.FitTrees(ml, fitView, candidate, seed, _options.Threads);
             var auc = MetricsCalculator.Auc(Learners.Probabilities(learner, checkView), [.. checkTable.Labels!]);
             if (auc > bestAuc)
             {
@@ -284,21 +293,21 @@ public sealed class ChurnModelTrainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels);
-            learners.Add(Learners.FitTrees(ml, data, trees, seed) with { Settings = trees });
+            learners.Add(Learners.FitTrees(ml, data, trees, seed, _options.Threads) with { Settings = trees });
         }
 
         if (_options.Trainer is ChurnTrainer.LightGbm)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels);
-            learners.Add(Learners.FitLightGbm(ml, data, trees, seed) with { Settings = trees });
+            learners.Add(Learners.FitLightGbm(ml, data, trees, seed, _options.Threads) with { Settings = trees });
         }
 
         if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.Logistic)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: true), featurizer.FeatureNames.Count, labels);
-            learners.Add(Learners.FitLogistic(ml, data));
+            learners.Add(Learners.FitLogistic(ml, data, _options.Threads));
         }
 
         return (featurizer, learners);

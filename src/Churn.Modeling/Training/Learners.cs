@@ -52,7 +52,7 @@ internal static class Learners
         return ml.Data.LoadFromEnumerable(rows, schema);
     }
 
-    public static FittedLearner FitTrees(MLContext ml, IDataView data, TreeSettings settings, int seed)
+    public static FittedLearner FitTrees(MLContext ml, IDataView data, TreeSettings settings, int seed, int threads = 1)
     {
         var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
         {
@@ -62,12 +62,12 @@ internal static class Learners
             MinimumExampleCountPerLeaf = settings.MinLeafCount,
             FeatureFraction = 0.9,
             Seed = seed,
-            NumberOfThreads = 1,
+            NumberOfThreads = threads == 0 ? null : threads,
         });
         return new FittedLearner("FastTree", trainer.Fit(data), false, data.Schema);
     }
 
-    public static FittedLearner FitLightGbm(MLContext ml, IDataView data, TreeSettings settings, int seed)
+    public static FittedLearner FitLightGbm(MLContext ml, IDataView data, TreeSettings settings, int seed, int threads = 1)
     {
         var trainer = ml.BinaryClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmBinaryTrainer.Options
         {
@@ -76,14 +76,14 @@ internal static class Learners
             LearningRate = settings.LearningRate,
             MinimumExampleCountPerLeaf = settings.MinLeafCount,
             Seed = seed,
-            NumberOfThreads = 1,
+            NumberOfThreads = threads == 0 ? null : threads,
             Verbose = false,
             Silent = true,
         });
         return new FittedLearner("LightGbm", trainer.Fit(data), false, data.Schema);
     }
 
-    public static FittedLearner FitLogistic(MLContext ml, IDataView data)
+    public static FittedLearner FitLogistic(MLContext ml, IDataView data, int threads = 1)
     {
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
@@ -91,7 +91,7 @@ internal static class Learners
                 L2Regularization = 1,
                 L1Regularization = 0,
                 OptimizationTolerance = 1e-7f,
-                NumberOfThreads = 1,
+                NumberOfThreads = threads == 0 ? null : threads,
             }));
         return new FittedLearner("Logistic", pipeline.Fit(data), true, data.Schema);
     }
