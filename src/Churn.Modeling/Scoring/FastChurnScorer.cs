@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
@@ -72,6 +73,9 @@ public sealed class FastChurnScorer
         double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes);
     }
 
+    /// <summary>Gets how each tree learner is laid out: "binned", "quick" (split by split) or "walk" (node by node).</summary>
+    internal IReadOnlyList<string> ForestLayouts => [.. _learners.OfType<Forest>().Select(f => f.IsBinned ? "binned" : f.CanScoreEight ? "quick" : "walk")];
+
     /// <summary>Gets the number of encoded features a row has.</summary>
     public int FeatureCount { get; }
 
@@ -88,19 +92,8 @@ public sealed class FastChurnScorer
         // Trees take missing values as the training missing-code, linear models as the mean:
         // substitute once per row rather than at every split.
         Span<float> coded = FeatureCount <= 512 ? stackalloc float[FeatureCount] : new float[FeatureCount];
-        for (var i = 0; i < coded.Length; i++)
-        {
-            var v = row[i];
-            coded[i] = float.IsNaN(v) ? (float)_codes[i] : v;
-        }
-
-        double sum = 0;
-        foreach (var learner in _learners)
-        {
-            sum += learner.Probability(learner is Forest ? coded : row, _means, _codes);
-        }
-
-        return _calibrator.Apply(sum / _learners.Length);
+        Substitute(row, coded);
+        return Combine(row, coded);
     }
 
     /// <summary>Scores a snapshot whose features include the model's (numeric models only).</summary>
@@ -191,8 +184,94 @@ public sealed class FastChurnScorer
 
     private void Score(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
     {
+        if (!_learners.Any(l => l is Forest { IsBinned: false, CanScoreEight: true }) || !Vector512.IsHardwareAccelerated)
+        {
+            ScoreRows(rows, probabilities, from, to);
+            return;
+        }
+
+        ScoreEight(rows, probabilities, from, to);
+    }
+
+    /// <summary>Row by row; for a single forest, the calibration sigmoids are taken a block at a time, vectorised.</summary>
+    private void ScoreRows(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
+    {
+        var features = FeatureCount;
+        Span<float> coded = features <= 512 ? stackalloc float[features] : new float[features];
+        if (_learners is not [Forest only])
+        {
+            for (var r = from; r < to; r++)
+            {
+                var row = rows.Slice(r * features, features);
+                Substitute(row, coded);
+                probabilities[r] = Combine(row, coded);
+            }
+
+            return;
+        }
+
+        const int block = 256;
+        Span<double> z = stackalloc double[block];
+        for (var r = from; r < to; r += block)
+        {
+            var count = Math.Min(block, to - r);
+            for (var j = 0; j < count; j++)
+            {
+                Substitute(rows.Slice((r + j) * features, features), coded);
+                z[j] = _calibrator.Linear(-only.Raw(coded));
+            }
+
+            TensorPrimitives.Sigmoid(z[..count], probabilities.Slice(r, count));
+        }
+    }
+
+    /// <summary>Replaces missing values by the trees' missing codes.</summary>
+    private void Substitute(ReadOnlySpan<float> row, Span<float> coded)
+    {
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref var source = ref MemoryMarshal.GetReference(row);
+            ref var codes = ref MemoryMarshal.GetArrayDataReference(_floatCodes);
+            ref var target = ref MemoryMarshal.GetReference(coded);
+            for (; i + 16 <= row.Length; i += 16)
+            {
+                var v = Vector512.LoadUnsafe(ref source, (nuint)i);
+                Vector512.ConditionalSelect(Vector512.Equals(v, v), v, Vector512.LoadUnsafe(ref codes, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+            }
+        }
+
+        for (; i < row.Length; i++)
+        {
+            var v = row[i];
+            coded[i] = float.IsNaN(v) ? _floatCodes[i] : v;
+        }
+    }
+
+    /// <summary>Combines the learners for one row (<paramref name="coded"/>: missing values substituted).</summary>
+    private double Combine(ReadOnlySpan<float> row, ReadOnlySpan<float> coded)
+    {
+        if (_learners is [Forest only])
+        {
+            // One forest: its own Platt sigmoid followed by ours is sigmoid(A·(−z) + B) with z its
+            // sigmoid's argument, so skip the logit of the sigmoid and take one exp.
+            return _calibrator.ApplyLogit(-only.Raw(coded));
+        }
+
+        double sum = 0;
+        foreach (var learner in _learners)
+        {
+            sum += learner.Probability(learner is Forest ? coded : row, _means, _codes);
+        }
+
+        return _calibrator.Apply(sum / _learners.Length);
+    }
+
+    /// <summary>Eight customers at a time through the split-by-split layout, for forests too large to bin.</summary>
+    private void ScoreEight(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
+    {
         var r = from;
-        if (Vector512.IsHardwareAccelerated && _learners.All(l => l is not Forest f || f.CanScoreEight))
+        if (_learners.All(l => l is not Forest f || f.CanScoreEight))
         {
             // Eight customers at a time: each split is one 8-lane compare and mask update.
             Span<double> sum = stackalloc double[8];
@@ -219,7 +298,7 @@ public sealed class FastChurnScorer
                     only.RawEight(coded, scratch, part);
                     for (var j = 0; j < 8; j++)
                     {
-                        probabilities[r + j] = 1 / (1 + Math.Exp(-((_calibrator.A * -part[j]) + _calibrator.B)));
+                        probabilities[r + j] = _calibrator.ApplyLogit(-part[j]);
                     }
 
                     continue;
@@ -281,6 +360,7 @@ public sealed class FastChurnScorer
         private readonly double[] _qsLeaf = [];
         private readonly int _trees;
         private readonly bool _quick;
+        private readonly BinnedForest? _binned;
 
         private Forest(int[] roots, int[] feature, float[] threshold, int[] left, int[] right, double[] leaf, double bias, double slope, double offset)
         {
@@ -297,6 +377,7 @@ public sealed class FastChurnScorer
             _trees = roots.Length;
             var splits = new List<(int Feature, float Threshold, int Tree, ulong Mask)>();
             var leafValues = new double[roots.Length * 64];
+            var leafCounts = new int[roots.Length];
             _quick = true;
             for (var t = 0; t < roots.Length && _quick; t++)
             {
@@ -326,6 +407,7 @@ public sealed class FastChurnScorer
                 }
 
                 _quick = Walk(roots[t]).Ok;
+                leafCounts[t] = order;
             }
 
             if (_quick)
@@ -347,6 +429,7 @@ public sealed class FastChurnScorer
                 _qsTree = [.. sorted.Select(x => x.Tree)];
                 _qsMask = [.. sorted.Select(x => x.Mask)];
                 _qsLeaf = leafValues;
+                _binned = BinnedForest.TryBuild(_trees, leafCounts, splits, leafValues);
             }
         }
 
@@ -400,10 +483,22 @@ public sealed class FastChurnScorer
         }
 
         public double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes)
+            => 1 / (1 + Math.Exp(Raw(row)));
+
+        /// <summary>Gets a value indicating whether the binned layout applies.</summary>
+        public bool IsBinned => _binned is not null;
+
+        /// <summary>The argument z of the forest's calibration sigmoid, p = 1 / (1 + exp(z)), for one customer (no NaN).</summary>
+        public double Raw(ReadOnlySpan<float> row)
         {
+            if (_binned is not null)
+            {
+                return (_slope * (_bias + _binned.Sum(row))) + _offset;
+            }
+
             if (_quick)
             {
-                return QuickProbability(row);
+                return QuickRaw(row);
             }
 
             // The row has no NaN here (see Score). Each split is branch-free: the comparison picks
@@ -427,7 +522,7 @@ public sealed class FastChurnScorer
                 score += _leaf[~n];
             }
 
-            return 1 / (1 + Math.Exp((_slope * score) + _offset));
+            return (_slope * score) + _offset;
         }
 
         /// <summary>Gets the number of trees.</summary>
@@ -521,7 +616,7 @@ public sealed class FastChurnScorer
             }
         }
 
-        private double QuickProbability(ReadOnlySpan<float> row)
+        private double QuickRaw(ReadOnlySpan<float> row)
         {
             Span<ulong> leaves = _trees <= 512 ? stackalloc ulong[_trees] : new ulong[_trees];
             leaves.Fill(ulong.MaxValue);
@@ -546,7 +641,7 @@ public sealed class FastChurnScorer
                 score += _qsLeaf[(t * 64) + BitOperations.TrailingZeroCount(leaves[t])];
             }
 
-            return 1 / (1 + Math.Exp((_slope * score) + _offset));
+            return (_slope * score) + _offset;
         }
     }
 

@@ -12,6 +12,9 @@ public sealed record PlattCalibrator(double A, double B)
     /// <summary>Gets the identity calibration.</summary>
     public static PlattCalibrator Identity { get; } = new(1, 0);
 
+    // Logit of the clamp Apply puts on scores: log((1 − 1e-7) / 1e-7).
+    private static readonly double MaxLogit = Math.Log((1 - 1e-7) / 1e-7);
+
     /// <summary>Fits the calibration.</summary>
     /// <param name="scores">Held-out scores in [0, 1].</param>
     /// <param name="labels">Their outcomes.</param>
@@ -105,6 +108,16 @@ public sealed record PlattCalibrator(double A, double B)
     /// <param name="score">The score in [0, 1].</param>
     /// <returns>The probability.</returns>
     public double Apply(double score) => Sigmoid((A * Logit(score)) + B);
+
+    /// <summary>Calibrates a score given as its logit, log(p / (1 − p)), clamped as <see cref="Apply"/> clamps the score.</summary>
+    /// <param name="logit">The score's logit.</param>
+    /// <returns>The probability.</returns>
+    internal double ApplyLogit(double logit) => Sigmoid(Linear(logit));
+
+    /// <summary>The argument of the calibration sigmoid for a score given as its logit.</summary>
+    /// <param name="logit">The score's logit.</param>
+    /// <returns>A·logit + B, the logit clamped as <see cref="Apply"/> clamps the score.</returns>
+    internal double Linear(double logit) => (A * Math.Clamp(logit, -MaxLogit, MaxLogit)) + B;
 
     private static double Logit(double p)
     {

@@ -1,4 +1,5 @@
 using Churn.Abstractions;
+using Churn.Modeling.Scoring;
 using Churn.Modeling.Training;
 
 namespace Churn.Modeling.Tests.Scoring;
@@ -26,6 +27,30 @@ public sealed class FastChurnScorerTests
         {
             Assert.Equal(reference[i], fast[i], 1e-5);
         }
+    }
+
+    [Theory]
+    [InlineData(8, "binned")]
+    [InlineData(20, "binned")]
+    [InlineData(48, "quick")]
+    public void EveryLayout_EqualsMlNet(int leaves, string layout)
+    {
+        var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID");
+        var options = new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.FastTree, Trees = new TreeSettings(60, leaves, 0.1, 5) };
+        var model = new ChurnModelTrainer(options).Train(table.Subset([.. Enumerable.Range(0, 3000)]), TestContext.Current.CancellationToken).Model;
+
+        // Without AVX-512 the binned layout is not built and the split-by-split one scores instead.
+        var expected = layout == "binned" && !BinnedForest.IsSupported ? "quick" : layout;
+        Assert.Equal([expected], model.Fast!.ForestLayouts);
+        var fast = model.Score(table);
+        var reference = model.ScoreWithMlNet(table);
+        var single = Enumerable.Range(0, 200).Select(i => model.Score(table.Subset([i]))[0]).ToArray();
+        for (var i = 0; i < fast.Length; i++)
+        {
+            Assert.Equal(reference[i], fast[i], 1e-5);
+        }
+
+        Assert.All(Enumerable.Range(0, single.Length), i => Assert.Equal(fast[i], single[i], 12));
     }
 
     [Fact]
