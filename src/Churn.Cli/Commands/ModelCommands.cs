@@ -64,7 +64,8 @@ internal static class ModelCommands
         var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
         var format = Formats.Option();
         var command = new Command("train", "Train a calibrated churn model, print its cross-validated metrics, and save it.");
-        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, outFile, format })
+        var balance = new Option<bool>("--balance-classes") { Description = "Weight churners and non-churners to equal totals while fitting (calibration keeps probabilities true)." };
+        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, balance, outFile, format })
         {
             command.Options.Add(o);
         }
@@ -87,6 +88,7 @@ internal static class ModelCommands
                     Folds = parse.GetValue(folds),
                     Seed = parse.GetValue(seed),
                     Search = parse.GetValue(search),
+                    BalanceClasses = parse.GetValue(balance),
                     Threads = parse.GetValue(threads),
                     Trainer = parse.GetValue(trainer) switch { "fasttree" => ChurnTrainer.FastTree, "lightgbm" => ChurnTrainer.LightGbm, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
                 };
@@ -111,6 +113,7 @@ internal static class ModelCommands
                     trainer = result.Model.Metadata.Trainer,
                     learners = result.Model.Metadata.Learners,
                     treeSettings = result.Model.Metadata.TreeSettings,
+                    balancedClasses = result.Model.Metadata.BalancedClasses,
                     features = result.Model.Featurizer.FeatureNames.Count,
                     @out = outPath,
                 });

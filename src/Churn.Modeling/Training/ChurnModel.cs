@@ -74,6 +74,9 @@ public sealed record ModelMetadata
     /// <summary>Gets the tree settings used (chosen by the search when it ran), for tree models.</summary>
     public TreeSettings? TreeSettings { get; init; }
 
+    /// <summary>Gets a value indicating whether the classes were weighted to balance while fitting.</summary>
+    public bool BalancedClasses { get; init; }
+
     /// <summary>Gets the Platt slope.</summary>
     public double CalibratorA { get; init; } = 1;
 

@@ -40,6 +40,10 @@ public sealed class ChurnModelTrainerOptions
     /// <value>The default is 1 (the same model on every machine).</value>
     public int Threads { get; set; } = 1;
 
+    /// <summary>Gets or sets a value indicating whether each class is weighted inversely to its frequency while the learners fit (churners and non-churners then weigh the same in total), so that rare churners shape the trees as much as the majority. The calibration is fitted on unweighted out-of-fold scores, so probabilities keep their meaning.</summary>
+    /// <value>The default is <see langword="false"/> (every row weighs 1).</value>
+    public bool BalanceClasses { get; set; }
+
     /// <summary>Gets or sets the profit parameters of EMPC / MPC.</summary>
     public ProfitParameters Profit { get; set; } = new();
 
@@ -249,6 +253,7 @@ public sealed class ChurnModelTrainer
             CalibratorA = platt.A,
             CalibratorB = platt.B,
             TreeSettings = learners.Select(l => l.Settings).FirstOrDefault(t => t is not null),
+            BalancedClasses = _options.BalanceClasses,
         };
         return new ChurnModel(featurizer, learners, platt, metadata, MlContext(_options.Seed));
     }
@@ -292,22 +297,22 @@ public sealed class ChurnModelTrainer
         if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.FastTree)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels);
-            learners.Add(Learners.FitTrees(ml, data, trees, seed, _options.Threads) with { Settings = trees });
+            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels, _options.BalanceClasses);
+            learners.Add(Learners.FitTrees(ml, data, trees, seed, _options.Threads, _options.BalanceClasses) with { Settings = trees });
         }
 
         if (_options.Trainer is ChurnTrainer.LightGbm)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels);
-            learners.Add(Learners.FitLightGbm(ml, data, trees, seed, _options.Threads) with { Settings = trees });
+            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels, _options.BalanceClasses);
+            learners.Add(Learners.FitLightGbm(ml, data, trees, seed, _options.Threads, _options.BalanceClasses) with { Settings = trees });
         }
 
         if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.Logistic)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: true), featurizer.FeatureNames.Count, labels);
-            learners.Add(Learners.FitLogistic(ml, data, _options.Threads));
+            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: true), featurizer.FeatureNames.Count, labels, _options.BalanceClasses);
+            learners.Add(Learners.FitLogistic(ml, data, _options.Threads, _options.BalanceClasses));
         }
 
         return (featurizer, learners);

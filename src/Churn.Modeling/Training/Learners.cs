@@ -38,13 +38,24 @@ internal sealed record FittedLearner(string Name, ITransformer Transformer, bool
 /// <summary>Builds ML.NET views over float matrices and fits the learners.</summary>
 internal static class Learners
 {
-    public static IDataView View(MLContext ml, float[] features, int width, IReadOnlyList<bool>? labels)
+    public static IDataView View(MLContext ml, float[] features, int width, IReadOnlyList<bool>? labels, bool balance = false)
     {
         var n = width == 0 ? 0 : features.Length / width;
         var rows = new Row[n];
+        var positives = labels?.Count(l => l) ?? 0;
+
+        // Balanced weights: each class sums to n / 2.
+        float positiveWeight = 1, negativeWeight = 1;
+        if (balance && positives > 0 && positives < n)
+        {
+            positiveWeight = (float)(n / (2.0 * positives));
+            negativeWeight = (float)(n / (2.0 * (n - positives)));
+        }
+
         for (var r = 0; r < n; r++)
         {
-            rows[r] = new Row { Features = features.AsSpan(r * width, width).ToArray(), Label = labels is not null && labels[r] };
+            var label = labels is not null && labels[r];
+            rows[r] = new Row { Features = features.AsSpan(r * width, width).ToArray(), Label = label, Weight = label ? positiveWeight : negativeWeight };
         }
 
         var schema = SchemaDefinition.Create(typeof(Row));
@@ -52,10 +63,11 @@ internal static class Learners
         return ml.Data.LoadFromEnumerable(rows, schema);
     }
 
-    public static FittedLearner FitTrees(MLContext ml, IDataView data, TreeSettings settings, int seed, int threads = 1)
+    public static FittedLearner FitTrees(MLContext ml, IDataView data, TreeSettings settings, int seed, int threads = 1, bool weighted = false)
     {
         var trainer = ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
         {
+            ExampleWeightColumnName = weighted ? nameof(Row.Weight) : null,
             NumberOfTrees = settings.Trees,
             NumberOfLeaves = settings.Leaves,
             LearningRate = settings.LearningRate,
@@ -67,10 +79,11 @@ internal static class Learners
         return new FittedLearner("FastTree", trainer.Fit(data), false, data.Schema);
     }
 
-    public static FittedLearner FitLightGbm(MLContext ml, IDataView data, TreeSettings settings, int seed, int threads = 1)
+    public static FittedLearner FitLightGbm(MLContext ml, IDataView data, TreeSettings settings, int seed, int threads = 1, bool weighted = false)
     {
         var trainer = ml.BinaryClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmBinaryTrainer.Options
         {
+            ExampleWeightColumnName = weighted ? nameof(Row.Weight) : null,
             NumberOfIterations = settings.Trees,
             NumberOfLeaves = settings.Leaves,
             LearningRate = settings.LearningRate,
@@ -83,11 +96,12 @@ internal static class Learners
         return new FittedLearner("LightGbm", trainer.Fit(data), false, data.Schema);
     }
 
-    public static FittedLearner FitLogistic(MLContext ml, IDataView data, int threads = 1)
+    public static FittedLearner FitLogistic(MLContext ml, IDataView data, int threads = 1, bool weighted = false)
     {
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
+                ExampleWeightColumnName = weighted ? nameof(Row.Weight) : null,
                 L2Regularization = 1,
                 L1Regularization = 0,
                 OptimizationTolerance = 1e-7f,
@@ -111,5 +125,8 @@ internal static class Learners
 
         /// <summary>Gets or sets the label.</summary>
         public bool Label { get; set; }
+
+        /// <summary>Gets or sets the row's weight in fitting (1 unless classes are balanced).</summary>
+        public float Weight { get; set; } = 1;
     }
 }

@@ -46,6 +46,21 @@ public sealed class ModelCommandsTests
     }
 
     [Fact]
+    public async Task Train_BalanceClasses_IsRecordedAndStaysCalibrated()
+    {
+        using var dir = new TempDir();
+        var sample = dir.File("telco.csv", string.Join("\n", File.ReadLines(Telco).Take(1501)) + "\n");
+
+        var (exit, output, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--folds", "3", "--balance-classes", "--out", dir.Combine("m.model"), "--format", "json");
+
+        Assert.Equal(0, exit);
+        var json = CliRunner.Json(output);
+        Assert.True(json.GetProperty("balancedClasses").GetBoolean());
+        Assert.True(json.GetProperty("cv").GetProperty("ece").GetDouble() < 0.05);
+        Assert.True(json.GetProperty("cv").GetProperty("auc").GetDouble() > 0.8);
+    }
+
+    [Fact]
     public async Task Evaluate_NonProbabilityScores_GiveNullProbabilityMetrics()
     {
         using var dir = new TempDir();

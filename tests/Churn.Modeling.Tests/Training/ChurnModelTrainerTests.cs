@@ -65,6 +65,34 @@ public sealed class ChurnModelTrainerTests
     }
 
     [Fact]
+    public void BalanceClasses_WeightsTheRareChurners_AndCalibrationKeepsProbabilitiesTrue()
+    {
+        var options = new SyntheticOptions { Customers = 3000, Seed = 11 };
+        var generator = new SyntheticCustomerBase(options);
+        var customers = generator.Generate(TestContext.Current.CancellationToken).ToList();
+        var log = EventLogBuilder.Build(customers.SelectMany(c => c.Events));
+        var profiles = customers.ToDictionary(c => c.Profile.Id, c => c.Profile);
+        var labels = new LabelBuilder(new LabelOptions { ObservedUntil = generator.DataEnd });
+        var rows = labels.BuildTrainingSet(log, new FeatureBuilder(), generator.Checkpoints.SkipLast(1).TakeLast(4), profiles, TestContext.Current.CancellationToken).Rows;
+        var table = ModelTable.FromSnapshots(rows);
+        var churnRate = rows.Count(r => r.Churned) / (double)rows.Count;
+
+        var plain = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Trainer = ChurnTrainer.FastTree }).Train(table, TestContext.Current.CancellationToken);
+        var balanced = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Trainer = ChurnTrainer.FastTree, BalanceClasses = true }).Train(table, TestContext.Current.CancellationToken);
+
+        // The rare class is weighted up: the learners' raw scores move towards one half...
+        Assert.InRange(churnRate, 0.005, 0.25);
+        Assert.True(balanced.CrossValidation.RawScores.Average() > plain.CrossValidation.RawScores.Average() + 0.1, $"raw means {balanced.CrossValidation.RawScores.Average():F3} vs {plain.CrossValidation.RawScores.Average():F3}");
+
+        // ...while the calibrated probabilities still mean what they say, and ranking is kept.
+        Assert.True(balanced.CrossValidation.Metrics.Ece < 0.03, $"ECE {balanced.CrossValidation.Metrics.Ece:F4}");
+        Assert.Equal(churnRate, balanced.CrossValidation.Probabilities.Average(), 0.02);
+        Assert.True(balanced.CrossValidation.Metrics.Auc > plain.CrossValidation.Metrics.Auc - 0.02, $"AUC {balanced.CrossValidation.Metrics.Auc:F4} vs {plain.CrossValidation.Metrics.Auc:F4}");
+        Assert.True(balanced.Model.Metadata.BalancedClasses);
+        Assert.False(plain.Model.Metadata.BalancedClasses);
+    }
+
+    [Fact]
     public void Train_SameSeedSameModel_SaveLoadScoresIdentically()
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 1500)]);
