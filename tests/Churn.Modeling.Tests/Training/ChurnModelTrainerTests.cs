@@ -1,3 +1,4 @@
+using Churn.Abstractions;
 using Churn.Data.Events;
 using Churn.Data.Features;
 using Churn.Data.Labels;
@@ -43,20 +44,12 @@ public sealed class ChurnModelTrainerTests
     [Fact]
     public void Synthetic_ModelApproachesThePlantedTruth_AndIsCalibrated()
     {
-        var options = new SyntheticOptions { Customers = 5000, Seed = 5 };
-        var generator = new SyntheticCustomerBase(options);
-        var customers = generator.Generate(TestContext.Current.CancellationToken).ToList();
-        var log = EventLogBuilder.Build(customers.SelectMany(c => c.Events));
-        var profiles = customers.ToDictionary(c => c.Profile.Id, c => c.Profile);
-        var features = new FeatureBuilder();
-        var labels = new LabelBuilder(new LabelOptions { ObservedUntil = generator.DataEnd });
-        var train = labels.BuildTrainingSet(log, features, generator.Checkpoints.SkipLast(1).TakeLast(6), profiles, TestContext.Current.CancellationToken);
-        var test = labels.BuildTrainingSet(log, features, [options.AsOf], profiles, TestContext.Current.CancellationToken);
+        var (train, test) = SyntheticSets(5000, 5, 6);
 
-        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3 }).Train(ModelTable.FromSnapshots(train.Rows), TestContext.Current.CancellationToken).Model;
-        var p = model.Score([.. test.Rows.Select(r => r.Snapshot)]);
-        var y = test.Rows.Select(r => r.Churned).ToArray();
-        var truth = test.Rows.Select(r => PlantedChurnModel.Probability(r.Snapshot)).ToArray();
+        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3 }).Train(ModelTable.FromSnapshots(train), TestContext.Current.CancellationToken).Model;
+        var p = model.Score([.. test.Select(r => r.Snapshot)]);
+        var y = test.Select(r => r.Churned).ToArray();
+        var truth = test.Select(r => PlantedChurnModel.Probability(r.Snapshot)).ToArray();
 
         var modelAuc = MetricsCalculator.Auc(p, y);
         var truthAuc = MetricsCalculator.Auc(truth, y);
@@ -67,13 +60,7 @@ public sealed class ChurnModelTrainerTests
     [Fact]
     public void BalanceClasses_WeightsTheRareChurners_AndCalibrationKeepsProbabilitiesTrue()
     {
-        var options = new SyntheticOptions { Customers = 3000, Seed = 11 };
-        var generator = new SyntheticCustomerBase(options);
-        var customers = generator.Generate(TestContext.Current.CancellationToken).ToList();
-        var log = EventLogBuilder.Build(customers.SelectMany(c => c.Events));
-        var profiles = customers.ToDictionary(c => c.Profile.Id, c => c.Profile);
-        var labels = new LabelBuilder(new LabelOptions { ObservedUntil = generator.DataEnd });
-        var rows = labels.BuildTrainingSet(log, new FeatureBuilder(), generator.Checkpoints.SkipLast(1).TakeLast(4), profiles, TestContext.Current.CancellationToken).Rows;
+        var rows = SyntheticSets(3000, 11, 4).Train;
         var table = ModelTable.FromSnapshots(rows);
         var churnRate = rows.Count(r => r.Churned) / (double)rows.Count;
 
@@ -175,5 +162,20 @@ public sealed class ChurnModelTrainerTests
         Assert.Equal(set.Rows.Count(r => r.Snapshot.AsOf >= options.AsOf), metrics.Count);
         Assert.InRange(metrics.Auc, 0.6, 1);
         Assert.Throws<ArgumentException>(() => new ChurnModelTrainer().ValidateByTime(table, options.AsOf.AddYears(5)));
+    }
+
+    /// <summary>Synthetic training rows (the last <paramref name="months"/> complete as-of dates) and test rows (the final as-of date).</summary>
+    private static (IReadOnlyList<(CustomerSnapshot Snapshot, bool Churned)> Train, IReadOnlyList<(CustomerSnapshot Snapshot, bool Churned)> Test) SyntheticSets(int customers, int seed, int months)
+    {
+        var options = new SyntheticOptions { Customers = customers, Seed = seed };
+        var generator = new SyntheticCustomerBase(options);
+        var all = generator.Generate(TestContext.Current.CancellationToken).ToList();
+        var log = EventLogBuilder.Build(all.SelectMany(c => c.Events));
+        var profiles = all.ToDictionary(c => c.Profile.Id, c => c.Profile);
+        var features = new FeatureBuilder();
+        var labels = new LabelBuilder(new LabelOptions { ObservedUntil = generator.DataEnd });
+        var train = labels.BuildTrainingSet(log, features, generator.Checkpoints.SkipLast(1).TakeLast(months), profiles, TestContext.Current.CancellationToken);
+        var test = labels.BuildTrainingSet(log, features, [options.AsOf], profiles, TestContext.Current.CancellationToken);
+        return (train.Rows, test.Rows);
     }
 }
