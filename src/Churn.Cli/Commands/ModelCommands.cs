@@ -65,7 +65,8 @@ internal static class ModelCommands
         var format = Formats.Option();
         var command = new Command("train", "Train a calibrated churn model, print its cross-validated metrics, and save it.");
         var balance = new Option<bool>("--balance-classes") { Description = "Weight churners and non-churners to equal totals while fitting (calibration keeps probabilities true)." };
-        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, balance, outFile, format })
+        var calibration = new Option<string>("--calibration") { Description = "platt (sigmoid; the default) or isotonic (Platt, then a monotone step map; wants a few thousand rows).", DefaultValueFactory = _ => "platt" }.AcceptOnlyFromAmong("platt", "isotonic");
+        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, balance, calibration, outFile, format })
         {
             command.Options.Add(o);
         }
@@ -89,6 +90,7 @@ internal static class ModelCommands
                     Seed = parse.GetValue(seed),
                     Search = parse.GetValue(search),
                     BalanceClasses = parse.GetValue(balance),
+                    Calibration = parse.GetValue(calibration) == "isotonic" ? CalibrationMethod.Isotonic : CalibrationMethod.Platt,
                     Threads = parse.GetValue(threads),
                     Trainer = parse.GetValue(trainer) switch { "fasttree" => ChurnTrainer.FastTree, "lightgbm" => ChurnTrainer.LightGbm, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
                 };
@@ -114,6 +116,7 @@ internal static class ModelCommands
                     learners = result.Model.Metadata.Learners,
                     treeSettings = result.Model.Metadata.TreeSettings,
                     balancedClasses = result.Model.Metadata.BalancedClasses,
+                    calibration = result.Model.Metadata.IsotonicX is null ? "platt" : "isotonic",
                     features = result.Model.Featurizer.FeatureNames.Count,
                     @out = outPath,
                 });

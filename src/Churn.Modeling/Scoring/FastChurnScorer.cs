@@ -29,6 +29,7 @@ public sealed class FastChurnScorer
 {
     private readonly ILearner[] _learners;
     private readonly Training.PlattCalibrator _calibrator;
+    private readonly Training.IsotonicCalibrator? _isotonic;
     private readonly double[] _means;
     private readonly double[] _codes;
     private readonly float[] _floatCodes;
@@ -39,8 +40,9 @@ public sealed class FastChurnScorer
     // threads always see a consistent pair.
     private (FeatureSchema? Schema, int[] Indices) _lastMap = (null, []);
 
-    private FastChurnScorer(ILearner[] learners, Training.PlattCalibrator calibrator, Featurizer featurizer)
+    private FastChurnScorer(ILearner[] learners, Training.PlattCalibrator calibrator, Training.IsotonicCalibrator? isotonic, Featurizer featurizer)
     {
+        _isotonic = isotonic;
         _learners = learners;
         _calibrator = calibrator;
         FeatureCount = featurizer.FeatureNames.Count;
@@ -93,7 +95,8 @@ public sealed class FastChurnScorer
         // substitute once per row rather than at every split.
         Span<float> coded = FeatureCount <= 512 ? stackalloc float[FeatureCount] : new float[FeatureCount];
         Substitute(row, coded);
-        return Combine(row, coded);
+        var p = Combine(row, coded);
+        return _isotonic?.Apply(p) ?? p;
     }
 
     /// <summary>Scores a snapshot whose features include the model's (numeric models only).</summary>
@@ -159,7 +162,7 @@ public sealed class FastChurnScorer
         Parallel.For(0, chunks, k => Score(rows.Span, probabilities.Span, k * chunk, Math.Min(n, (k + 1) * chunk)));
     }
 
-    internal static FastChurnScorer? TryCompile(IReadOnlyList<FittedLearner> learners, Training.PlattCalibrator calibrator, Featurizer featurizer)
+    internal static FastChurnScorer? TryCompile(IReadOnlyList<FittedLearner> learners, Training.PlattCalibrator calibrator, Training.IsotonicCalibrator? isotonic, Featurizer featurizer)
     {
         var compiled = new List<ILearner>();
         foreach (var learner in learners)
@@ -179,10 +182,17 @@ public sealed class FastChurnScorer
             compiled.Add(c);
         }
 
-        return new FastChurnScorer([.. compiled], calibrator, featurizer);
+        return new FastChurnScorer([.. compiled], calibrator, isotonic, featurizer);
     }
 
     private void Score(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
+    {
+        ScoreUncalibratedTail(rows, probabilities, from, to);
+        _isotonic?.ApplyInPlace(probabilities[from..to]);
+    }
+
+    /// <summary>Scores rows up to Platt scaling (the isotonic step, if any, comes after).</summary>
+    private void ScoreUncalibratedTail(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
     {
         if (!_learners.Any(l => l is Forest { IsBinned: false, CanScoreEight: true }) || !Vector512.IsHardwareAccelerated)
         {
@@ -331,9 +341,12 @@ public sealed class FastChurnScorer
             }
         }
 
+        Span<float> one = FeatureCount <= 512 ? stackalloc float[FeatureCount] : new float[FeatureCount];
         for (; r < to; r++)
         {
-            probabilities[r] = Score(rows.Slice(r * FeatureCount, FeatureCount));
+            var row = rows.Slice(r * FeatureCount, FeatureCount);
+            Substitute(row, one);
+            probabilities[r] = Combine(row, one);
         }
     }
 

@@ -74,6 +74,12 @@ public sealed record ModelMetadata
     /// <summary>Gets the tree settings used (chosen by the search when it ran), for tree models.</summary>
     public TreeSettings? TreeSettings { get; init; }
 
+    /// <summary>Gets the isotonic calibration's knot scores (after Platt scaling), or null when only Platt scaling is used.</summary>
+    public IReadOnlyList<double>? IsotonicX { get; init; }
+
+    /// <summary>Gets the isotonic calibration's knot probabilities, or null.</summary>
+    public IReadOnlyList<double>? IsotonicY { get; init; }
+
     /// <summary>Gets a value indicating whether the classes were weighted to balance while fitting.</summary>
     public bool BalancedClasses { get; init; }
 
@@ -120,16 +126,18 @@ public sealed class ChurnModel
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
     private readonly IReadOnlyList<FittedLearner> _learners;
     private readonly PlattCalibrator _calibrator;
+    private readonly IsotonicCalibrator? _isotonic;
     private readonly MLContext _ml;
 
-    internal ChurnModel(Featurizer featurizer, IReadOnlyList<FittedLearner> learners, PlattCalibrator calibrator, ModelMetadata metadata, MLContext ml)
+    internal ChurnModel(Featurizer featurizer, IReadOnlyList<FittedLearner> learners, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, ModelMetadata metadata, MLContext ml)
     {
         Featurizer = featurizer;
         _learners = learners;
         _calibrator = calibrator;
+        _isotonic = isotonic;
         Metadata = metadata;
         _ml = ml;
-        Fast = Scoring.FastChurnScorer.TryCompile(learners, calibrator, featurizer);
+        Fast = Scoring.FastChurnScorer.TryCompile(learners, calibrator, isotonic, featurizer);
     }
 
     /// <summary>Gets the compiled scorer (flattened trees, folded linear weights), or <see langword="null"/> when a learner cannot be compiled.</summary>
@@ -176,7 +184,8 @@ public sealed class ChurnModel
                 learners.Add(new FittedLearner(metadata.Learners[i], transformer, metadata.Learners[i] == "Logistic", schema));
             }
 
-            return new ChurnModel(featurizer, learners, new PlattCalibrator(metadata.CalibratorA, metadata.CalibratorB), metadata, ml);
+            var isotonic = metadata.IsotonicX is null || metadata.IsotonicY is null ? null : new IsotonicCalibrator(metadata.IsotonicX, metadata.IsotonicY);
+            return new ChurnModel(featurizer, learners, new PlattCalibrator(metadata.CalibratorA, metadata.CalibratorB), isotonic, metadata, ml);
         }
         catch (Exception ex) when (ex is InvalidDataException or JsonException or FormatException or InvalidOperationException or EndOfStreamException or ArgumentException or NotSupportedException)
         {
@@ -242,6 +251,7 @@ public sealed class ChurnModel
         for (var i = 0; i < raw.Length; i++)
         {
             raw[i] = _calibrator.Apply(raw[i]);
+            raw[i] = _isotonic?.Apply(raw[i]) ?? raw[i];
         }
 
         return raw;

@@ -44,6 +44,10 @@ public sealed class ChurnModelTrainerOptions
     /// <value>The default is <see langword="false"/> (every row weighs 1).</value>
     public bool BalanceClasses { get; set; }
 
+    /// <summary>Gets or sets how scores become probabilities.</summary>
+    /// <value>The default is <see cref="CalibrationMethod.Platt"/>.</value>
+    public CalibrationMethod Calibration { get; set; }
+
     /// <summary>Gets or sets the profit parameters of EMPC / MPC.</summary>
     public ProfitParameters Profit { get; set; } = new();
 
@@ -146,12 +150,13 @@ public sealed class ChurnModelTrainer
         for (var k = 0; k < _options.Folds; k++)
         {
             var others = Enumerable.Range(0, table.Count).Where(i => folds[i] != k).ToArray();
-            var platt = PlattCalibrator.Fit([.. others.Select(i => raw[i])], [.. others.Select(i => labels[i])]);
+            var (platt, isotonic) = FitCalibration([.. others.Select(i => raw[i])], [.. others.Select(i => labels[i])]);
             for (var i = 0; i < table.Count; i++)
             {
                 if (folds[i] == k)
                 {
                     calibrated[i] = platt.Apply(raw[i]);
+                    calibrated[i] = isotonic?.Apply(calibrated[i]) ?? calibrated[i];
                 }
             }
         }
@@ -237,7 +242,7 @@ public sealed class ChurnModelTrainer
 
         // Calibrate the final blend with Platt scaling fitted on the out-of-fold raw scores: scores of
         // models that had not seen those rows, on the same scale as the final model's.
-        var platt = PlattCalibrator.Fit(cv.RawScores, labels);
+        var (platt, isotonic) = FitCalibration(cv.RawScores, labels);
         var metadata = new ModelMetadata
         {
             Trainer = _options.Trainer.ToString(),
@@ -254,8 +259,28 @@ public sealed class ChurnModelTrainer
             CalibratorB = platt.B,
             TreeSettings = learners.Select(l => l.Settings).FirstOrDefault(t => t is not null),
             BalancedClasses = _options.BalanceClasses,
+            IsotonicX = isotonic is null ? null : [.. isotonic.X],
+            IsotonicY = isotonic is null ? null : [.. isotonic.Y],
         };
-        return new ChurnModel(featurizer, learners, platt, metadata, MlContext(_options.Seed));
+        return new ChurnModel(featurizer, learners, platt, isotonic, metadata, MlContext(_options.Seed));
+    }
+
+    /// <summary>Platt scaling, then (when chosen) isotonic regression on the Platt-scaled scores.</summary>
+    private (PlattCalibrator Platt, IsotonicCalibrator? Isotonic) FitCalibration(double[] raw, bool[] labels)
+    {
+        var platt = PlattCalibrator.Fit(raw, labels);
+        if (_options.Calibration != CalibrationMethod.Isotonic)
+        {
+            return (platt, null);
+        }
+
+        var scaled = new double[raw.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            scaled[i] = platt.Apply(raw[i]);
+        }
+
+        return (platt, IsotonicCalibrator.Fit(scaled, labels));
     }
 
     /// <summary>Chooses tree settings on a seeded, stratified 80/20 split of the training rows.</summary>

@@ -46,7 +46,7 @@ public sealed class ModelCommandsTests
     }
 
     [Fact]
-    public async Task Train_BalanceClasses_IsRecordedAndStaysCalibrated()
+    public async Task Train_BalanceClassesAndCalibration_AreRecorded()
     {
         using var dir = new TempDir();
         var sample = dir.File("telco.csv", string.Join("\n", File.ReadLines(Telco).Take(1501)) + "\n");
@@ -58,6 +58,15 @@ public sealed class ModelCommandsTests
         Assert.True(json.GetProperty("balancedClasses").GetBoolean());
         Assert.True(json.GetProperty("cv").GetProperty("ece").GetDouble() < 0.05);
         Assert.True(json.GetProperty("cv").GetProperty("auc").GetDouble() > 0.8);
+        Assert.Equal("platt", json.GetProperty("calibration").GetString());
+
+        var (isoExit, isoOutput, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--folds", "3", "--calibration", "isotonic", "--out", dir.Combine("i.model"), "--format", "json");
+        Assert.Equal(0, isoExit);
+        var iso = CliRunner.Json(isoOutput);
+        Assert.Equal("isotonic", iso.GetProperty("calibration").GetString());
+        Assert.False(iso.GetProperty("balancedClasses").GetBoolean());
+        var (badExit, _, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--calibration", "beta", "--out", dir.Combine("b.model"));
+        Assert.NotEqual(0, badExit);
     }
 
     [Fact]
