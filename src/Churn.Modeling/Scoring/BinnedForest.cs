@@ -70,7 +70,8 @@ internal sealed class BinnedForest
         var vectors = ((trees * width) + 63) / 64;
         var rowBytes = vectors * 64;
         var byFeature = splits.GroupBy(s => s.Feature).OrderBy(g => g.Key).ToArray();
-        long rows = byFeature.Sum(g => g.Select(s => s.Threshold).Distinct().Count() + 1L);
+        var distinctThresholds = byFeature.Select(g => g.Select(s => s.Threshold).Distinct().Order().ToArray()).ToArray();
+        long rows = distinctThresholds.Sum(d => d.Length + 1L);
         if (rows * rowBytes > maxTableBytes)
         {
             return null;
@@ -92,7 +93,7 @@ internal sealed class BinnedForest
         var masks = new uint[trees];
         for (var k = 0; k < byFeature.Length; k++)
         {
-            var distinct = byFeature[k].Select(s => s.Threshold).Distinct().Order().ToArray();
+            var distinct = distinctThresholds[k];
             var chunks = (distinct.Length + 15) / 16;
             bins[k] = new FeatureBins(byFeature[k].Key, thresholds.Count, chunks, row * rowBytes);
             thresholds.AddRange(distinct);

@@ -30,6 +30,7 @@ public sealed class FastChurnScorer
     private readonly ILearner[] _learners;
     private readonly Training.PlattCalibrator _calibrator;
     private readonly Training.IsotonicCalibrator? _isotonic;
+    private readonly bool _eightAtATime;
     private readonly double[] _means;
     private readonly double[] _codes;
     private readonly float[] _floatCodes;
@@ -68,6 +69,11 @@ public sealed class FastChurnScorer
 
         _floatCodes = [.. _codes.Select(c => (float)c)];
         _snapshotSlots = featurizer.Specs.All(s => s.Kind == ModelColumnKind.Numeric) ? [.. Enumerable.Range(0, FeatureCount)] : [];
+
+        // Forests too large to bin score eight customers per compare, where every forest can.
+        _eightAtATime = Vector512.IsHardwareAccelerated
+            && learners.Any(l => l is Forest { IsBinned: false, CanScoreEight: true })
+            && learners.All(l => l is not Forest f || f.CanScoreEight);
     }
 
     private interface ILearner
@@ -187,20 +193,16 @@ public sealed class FastChurnScorer
 
     private void Score(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
     {
-        ScoreUncalibratedTail(rows, probabilities, from, to);
-        _isotonic?.ApplyInPlace(probabilities[from..to]);
-    }
-
-    /// <summary>Scores rows up to Platt scaling (the isotonic step, if any, comes after).</summary>
-    private void ScoreUncalibratedTail(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
-    {
-        if (!_learners.Any(l => l is Forest { IsBinned: false, CanScoreEight: true }) || !Vector512.IsHardwareAccelerated)
+        if (_eightAtATime)
+        {
+            ScoreEight(rows, probabilities, from, to);
+        }
+        else
         {
             ScoreRows(rows, probabilities, from, to);
-            return;
         }
 
-        ScoreEight(rows, probabilities, from, to);
+        _isotonic?.ApplyInPlace(probabilities[from..to]);
     }
 
     /// <summary>Row by row; for a single forest, the calibration sigmoids are taken a block at a time, vectorised.</summary>
@@ -281,63 +283,61 @@ public sealed class FastChurnScorer
     private void ScoreEight(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
     {
         var r = from;
-        if (_learners.All(l => l is not Forest f || f.CanScoreEight))
+
+        // Eight customers at a time: each split is one 8-lane compare and mask update.
+        Span<double> sum = stackalloc double[8];
+        Span<double> part = stackalloc double[8];
+        var coded = new double[8 * FeatureCount];
+        var scratch = new Vector512<ulong>[_learners.OfType<Forest>().Select(f => f.Trees).DefaultIfEmpty(0).Max()];
+        for (; r + 8 <= to; r += 8)
         {
-            // Eight customers at a time: each split is one 8-lane compare and mask update.
-            Span<double> sum = stackalloc double[8];
-            Span<double> part = stackalloc double[8];
-            var coded = new double[8 * FeatureCount];
-            var scratch = new Vector512<ulong>[_learners.OfType<Forest>().Select(f => f.Trees).DefaultIfEmpty(0).Max()];
-            for (; r + 8 <= to; r += 8)
+            var block = rows.Slice(r * FeatureCount, 8 * FeatureCount);
+            for (var j = 0; j < 8; j++)
             {
-                var block = rows.Slice(r * FeatureCount, 8 * FeatureCount);
+                var source = block.Slice(j * FeatureCount, FeatureCount);
+                for (var f = 0; f < source.Length; f++)
+                {
+                    var v = source[f];
+                    coded[(f * 8) + j] = float.IsNaN(v) ? _floatCodes[f] : v;
+                }
+            }
+
+            if (_learners.Length == 1 && _learners[0] is Forest only)
+            {
+                // One forest: its own Platt sigmoid followed by ours is sigmoid(A·(−z) + B) with
+                // z its sigmoid's argument, so skip the logit of the sigmoid and take one exp.
+                only.RawEight(coded, scratch, part);
                 for (var j = 0; j < 8; j++)
                 {
-                    var source = block.Slice(j * FeatureCount, FeatureCount);
-                    for (var f = 0; f < source.Length; f++)
-                    {
-                        var v = source[f];
-                        coded[(f * 8) + j] = float.IsNaN(v) ? _floatCodes[f] : v;
-                    }
+                    probabilities[r + j] = _calibrator.ApplyLogit(-part[j]);
                 }
 
-                if (_learners.Length == 1 && _learners[0] is Forest only)
+                continue;
+            }
+
+            sum.Clear();
+            foreach (var learner in _learners)
+            {
+                if (learner is Forest forest)
                 {
-                    // One forest: its own Platt sigmoid followed by ours is sigmoid(A·(−z) + B) with
-                    // z its sigmoid's argument, so skip the logit of the sigmoid and take one exp.
-                    only.RawEight(coded, scratch, part);
+                    forest.ProbabilityEight(coded, scratch, part);
                     for (var j = 0; j < 8; j++)
                     {
-                        probabilities[r + j] = _calibrator.ApplyLogit(-part[j]);
+                        sum[j] += part[j];
                     }
-
-                    continue;
                 }
-
-                sum.Clear();
-                foreach (var learner in _learners)
+                else
                 {
-                    if (learner is Forest forest)
+                    for (var j = 0; j < 8; j++)
                     {
-                        forest.ProbabilityEight(coded, scratch, part);
-                        for (var j = 0; j < 8; j++)
-                        {
-                            sum[j] += part[j];
-                        }
-                    }
-                    else
-                    {
-                        for (var j = 0; j < 8; j++)
-                        {
-                            sum[j] += learner.Probability(block.Slice(j * FeatureCount, FeatureCount), _means, _codes);
-                        }
+                        sum[j] += learner.Probability(block.Slice(j * FeatureCount, FeatureCount), _means, _codes);
                     }
                 }
+            }
 
-                for (var j = 0; j < 8; j++)
-                {
-                    probabilities[r + j] = _calibrator.Apply(sum[j] / _learners.Length);
-                }
+            for (var j = 0; j < 8; j++)
+            {
+                probabilities[r + j] = _calibrator.Apply(sum[j] / _learners.Length);
             }
         }
 
