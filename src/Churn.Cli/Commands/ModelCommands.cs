@@ -57,7 +57,7 @@ internal static class ModelCommands
         var id = new Option<string?>("--id") { Description = "The id column (not an input)." };
         var ignore = new Option<string?>("--ignore") { Description = "Columns to leave out, comma-separated." };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
-        var trainer = new Option<string>("--trainer") { Description = "auto (trees + logistic, blended), fasttree, lightgbm or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "fasttree", "lightgbm", "logistic");
+        var trainer = new Option<string>("--trainer") { Description = "auto (histogram boosted trees + logistic, blended), hgb (histogram gradient boosting alone), fasttree, lightgbm or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "hgb", "fasttree", "lightgbm", "logistic");
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "Threads per learner; 0 = all cores (faster; the model then depends on the core count).", DefaultValueFactory = _ => 1 };
         var search = new Option<bool>("--search") { Description = "Choose the tree settings by a small seeded search inside every fold (slower)." };
@@ -92,7 +92,7 @@ internal static class ModelCommands
                     BalanceClasses = parse.GetValue(balance),
                     Calibration = parse.GetValue(calibration) == "isotonic" ? CalibrationMethod.Isotonic : CalibrationMethod.Platt,
                     Threads = parse.GetValue(threads),
-                    Trainer = parse.GetValue(trainer) switch { "fasttree" => ChurnTrainer.FastTree, "lightgbm" => ChurnTrainer.LightGbm, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
+                    Trainer = parse.GetValue(trainer) switch { "hgb" => ChurnTrainer.HistGradientBoosting, "fasttree" => ChurnTrainer.FastTree, "lightgbm" => ChurnTrainer.LightGbm, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
                 };
                 result = new ChurnModelTrainer(options).Train(table, ct);
             }

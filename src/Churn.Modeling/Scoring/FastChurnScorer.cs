@@ -173,7 +173,7 @@ public sealed class FastChurnScorer
         var compiled = new List<ILearner>();
         foreach (var learner in learners)
         {
-            ILearner? c = learner.Transformer switch
+            ILearner? c = learner.Trees is { } own ? Forest.From(own) : learner.Transformer switch
             {
                 ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<FastTreeBinaryModelParameters, MlPlatt> trees } => Forest.From(trees.SubModel.TrainedTreeEnsemble, trees.Calibrator),
                 ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<Microsoft.ML.Trainers.LightGbm.LightGbmBinaryModelParameters, MlPlatt> lgbm } => Forest.From(lgbm.SubModel.TrainedTreeEnsemble, lgbm.Calibrator),
@@ -493,6 +493,31 @@ public sealed class FastChurnScorer
             }
 
             return new Forest([.. roots], [.. feature], [.. threshold], [.. left], [.. right], [.. leaf], ensemble.Bias, calibrator.Slope, calibrator.Offset);
+        }
+
+        /// <summary>Takes the histogram booster's trees: p = 1 / (1 + exp(−(bias + Σ leaves))), so slope −1 and offset 0.</summary>
+        public static Forest From(BoostedTrees trees)
+        {
+            var roots = new int[trees.Roots.Length];
+            var feature = new List<int>(trees.Feature);
+            var threshold = new List<float>(trees.Threshold);
+            var left = new List<int>(trees.Left);
+            var right = new List<int>(trees.Right);
+            for (var t = 0; t < roots.Length; t++)
+            {
+                roots[t] = trees.Roots[t];
+                if (roots[t] < 0)
+                {
+                    // A single leaf: a node that always goes left to it, as for ML.NET's stumps.
+                    roots[t] = feature.Count;
+                    feature.Add(0);
+                    threshold.Add(float.PositiveInfinity);
+                    left.Add(trees.Roots[t]);
+                    right.Add(trees.Roots[t]);
+                }
+            }
+
+            return new Forest(roots, [.. feature], [.. threshold], [.. left], [.. right], [.. trees.Leaves], trees.Bias, -1, 0);
         }
 
         public double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes)

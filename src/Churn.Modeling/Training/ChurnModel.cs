@@ -175,6 +175,23 @@ public sealed class ChurnModel
             var learners = new List<FittedLearner>();
             for (var i = 0; i < metadata.Learners.Count; i++)
             {
+                if (metadata.Learners[i] == FittedLearner.HistogramName)
+                {
+                    var treesEntry = zip.GetEntry($"learner-{i}.trees") ?? throw new ModelFileException($"'{path}' lacks its learner {i} ({metadata.Learners[i]}): the file is incomplete.");
+                    using var treesStream = treesEntry.Open();
+                    using var treesCopy = new MemoryStream();
+                    treesStream.CopyTo(treesCopy);
+                    treesCopy.Position = 0;
+                    var trees = BoostedTrees.Read(treesCopy);
+                    if (trees.FeatureCount != featurizer.FeatureNames.Count)
+                    {
+                        throw new ModelFileException($"'{path}' is inconsistent: learner {i} takes {trees.FeatureCount} features, the encoding makes {featurizer.FeatureNames.Count}.");
+                    }
+
+                    learners.Add(new FittedLearner(metadata.Learners[i], null, false, null) { Trees = trees, Settings = metadata.TreeSettings });
+                    continue;
+                }
+
                 var entry = zip.GetEntry($"learner-{i}.zip") ?? throw new ModelFileException($"'{path}' lacks its learner {i} ({metadata.Learners[i]}): the file is incomplete.");
                 using var stream = entry.Open();
                 using var copy = new MemoryStream();
@@ -207,8 +224,15 @@ public sealed class ChurnModel
 
         for (var i = 0; i < _learners.Count; i++)
         {
+            if (_learners[i].Trees is { } trees)
+            {
+                using var treesEntry = zip.CreateEntry($"learner-{i}.trees").Open();
+                trees.Write(treesEntry);
+                continue;
+            }
+
             using var buffer = new MemoryStream();
-            _ml.Model.Save(_learners[i].Transformer, _learners[i].InputSchema, buffer);
+            _ml.Model.Save(_learners[i].Transformer!, _learners[i].InputSchema, buffer);
             using var w = zip.CreateEntry($"learner-{i}.zip").Open();
             buffer.Position = 0;
             buffer.CopyTo(w);

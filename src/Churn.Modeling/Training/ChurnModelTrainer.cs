@@ -199,7 +199,7 @@ public sealed class ChurnModelTrainer
         foreach (var learner in learners)
         {
             var features = featurizer.Transform(table, learner.Impute);
-            var p = Learners.Probabilities(learner, Learners.View(ml, features, featurizer.FeatureNames.Count, null));
+            var p = Learners.Probabilities(learner, features, featurizer.FeatureNames.Count, ml);
             for (var i = 0; i < result.Length; i++)
             {
                 result[i] += p[i] / learners.Count;
@@ -294,15 +294,22 @@ public sealed class ChurnModelTrainer
         var checkTable = table.Subset(check);
         var featurizer = Featurizer.Fit(fitTable);
         var ml = MlContext(seed);
-        var fitView = Learners.View(ml, featurizer.Transform(fitTable), featurizer.FeatureNames.Count, fitTable.Labels);
-        var checkView = Learners.View(ml, featurizer.Transform(checkTable), featurizer.FeatureNames.Count, null);
+        var width = featurizer.FeatureNames.Count;
+        var fitFeatures = featurizer.Transform(fitTable);
+        var checkFeatures = featurizer.Transform(checkTable);
+        var fitView = Learners.View(ml, fitFeatures, width, fitTable.Labels);
         var best = _options.Trees;
         var bestAuc = double.NegativeInfinity;
         foreach (var candidate in _options.SearchCandidates)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var learner = _options.Trainer == ChurnTrainer.LightGbm ? Learners.FitLightGbm(ml, fitView, candidate, seed, _options.Threads) : Learners.FitTrees(ml, fitView, candidate, seed, _options.Threads);
-            var auc = MetricsCalculator.Auc(Learners.Probabilities(learner, checkView), [.. checkTable.Labels!]);
+            var learner = TreeLearner() switch
+            {
+                ChurnTrainer.LightGbm => Learners.FitLightGbm(ml, fitView, candidate, seed, _options.Threads),
+                ChurnTrainer.FastTree => Learners.FitTrees(ml, fitView, candidate, seed, _options.Threads),
+                _ => Learners.FitHistogram(fitFeatures, width, fitTable.Labels!, candidate, seed, _options.Threads, cancellationToken: cancellationToken),
+            };
+            var auc = MetricsCalculator.Auc(Learners.Probabilities(learner, checkFeatures, width, ml), [.. checkTable.Labels!]);
             if (auc > bestAuc)
             {
                 (best, bestAuc) = (candidate, auc);
@@ -312,6 +319,16 @@ public sealed class ChurnModelTrainer
         return best;
     }
 
+    /// <summary>The tree learner that <see cref="ChurnTrainer.Auto"/> blends with the logistic model.</summary>
+    internal const ChurnTrainer AutoTreeLearner = ChurnTrainer.HistGradientBoosting;
+
+    /// <summary>The tree learner of the chosen trainer.</summary>
+    private ChurnTrainer TreeLearner() => _options.Trainer switch
+    {
+        ChurnTrainer.Auto => AutoTreeLearner,
+        var t => t,
+    };
+
     private (Featurizer Featurizer, IReadOnlyList<FittedLearner> Learners) FitLearners(ModelTable table, int seed, CancellationToken cancellationToken)
     {
         var featurizer = Featurizer.Fit(table);
@@ -319,18 +336,17 @@ public sealed class ChurnModelTrainer
         var labels = table.Labels!;
         var learners = new List<FittedLearner>();
         var trees = _options.Search && _options.Trainer != ChurnTrainer.Logistic ? SearchTrees(table, seed, cancellationToken) : _options.Trees;
-        if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.FastTree)
+        if (_options.Trainer != ChurnTrainer.Logistic)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels, _options.BalanceClasses);
-            learners.Add(Learners.FitTrees(ml, data, trees, seed, _options.Threads, _options.BalanceClasses) with { Settings = trees });
-        }
-
-        if (_options.Trainer is ChurnTrainer.LightGbm)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: false), featurizer.FeatureNames.Count, labels, _options.BalanceClasses);
-            learners.Add(Learners.FitLightGbm(ml, data, trees, seed, _options.Threads, _options.BalanceClasses) with { Settings = trees });
+            var features = featurizer.Transform(table, imputeMissing: false);
+            var width = featurizer.FeatureNames.Count;
+            learners.Add(TreeLearner() switch
+            {
+                ChurnTrainer.FastTree => Learners.FitTrees(ml, Learners.View(ml, features, width, labels, _options.BalanceClasses), trees, seed, _options.Threads, _options.BalanceClasses) with { Settings = trees },
+                ChurnTrainer.LightGbm => Learners.FitLightGbm(ml, Learners.View(ml, features, width, labels, _options.BalanceClasses), trees, seed, _options.Threads, _options.BalanceClasses) with { Settings = trees },
+                _ => Learners.FitHistogram(features, width, labels, trees, seed, _options.Threads, _options.BalanceClasses, cancellationToken),
+            });
         }
 
         if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.Logistic)

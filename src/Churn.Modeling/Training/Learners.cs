@@ -19,6 +19,9 @@ public enum ChurnTrainer
 
     /// <summary>LightGBM gradient-boosted trees (through ML.NET) alone, with the same tree settings.</summary>
     LightGbm,
+
+    /// <summary>Churn.Modeling's own histogram gradient boosting alone (leaf-wise trees on binned features, quantised gradients), with the same tree settings: managed code, several times faster to fit than FastTree on large tables, and the same model for any thread count.</summary>
+    HistGradientBoosting,
 }
 
 /// <summary>Settings of the tree learner.</summary>
@@ -28,11 +31,17 @@ public enum ChurnTrainer
 /// <param name="MinLeafCount">Minimum rows per leaf.</param>
 public sealed record TreeSettings(int Trees, int Leaves, double LearningRate, int MinLeafCount);
 
-/// <summary>One fitted ML.NET learner and how to feed it.</summary>
-internal sealed record FittedLearner(string Name, ITransformer Transformer, bool Impute, DataViewSchema InputSchema)
+/// <summary>One fitted learner and how to feed it: an ML.NET transformer, or the histogram booster's trees.</summary>
+internal sealed record FittedLearner(string Name, ITransformer? Transformer, bool Impute, DataViewSchema? InputSchema)
 {
+    /// <summary>The name of the histogram boosting learner in model files.</summary>
+    public const string HistogramName = "HistGradientBoosting";
+
     /// <summary>Gets the tree settings used, for tree learners.</summary>
     public TreeSettings? Settings { get; init; }
+
+    /// <summary>Gets the trees of the histogram boosting learner (null for ML.NET learners).</summary>
+    public BoostedTrees? Trees { get; init; }
 }
 
 /// <summary>Builds ML.NET views over float matrices and fits the learners.</summary>
@@ -110,12 +119,43 @@ internal static class Learners
         return new FittedLearner("Logistic", pipeline.Fit(data), true, data.Schema);
     }
 
-    /// <summary>The learner's probability for each row.</summary>
+    /// <summary>Fits the histogram gradient boosting learner.</summary>
+    public static FittedLearner FitHistogram(float[] features, int width, IReadOnlyList<bool> labels, TreeSettings settings, int seed, int threads = 0, bool balance = false, CancellationToken cancellationToken = default)
+    {
+        var trees = HistogramBooster.Fit(features, width, labels, balance ? BalancedWeights(labels) : null, new BoostingOptions(settings, seed, threads), cancellationToken);
+        return new FittedLearner(FittedLearner.HistogramName, null, false, null) { Trees = trees, Settings = settings };
+    }
+
+    /// <summary>Per-row weights that give each class the same total (n / 2), or null when a class is empty.</summary>
+    public static float[]? BalancedWeights(IReadOnlyList<bool> labels)
+    {
+        var n = labels.Count;
+        var positives = labels.Count(l => l);
+        if (positives == 0 || positives == n)
+        {
+            return null;
+        }
+
+        var positiveWeight = (float)(n / (2.0 * positives));
+        var negativeWeight = (float)(n / (2.0 * (n - positives)));
+        return [.. labels.Select(l => l ? positiveWeight : negativeWeight)];
+    }
+
+    /// <summary>The learner's probability for each row of an ML.NET view.</summary>
     public static double[] Probabilities(FittedLearner learner, IDataView data)
     {
+        if (learner.Transformer is null)
+        {
+            throw new InvalidOperationException($"The {learner.Name} learner does not score ML.NET views.");
+        }
+
         var scored = learner.Transformer.Transform(data);
         return [.. scored.GetColumn<float>("Probability").Select(p => (double)p)];
     }
+
+    /// <summary>The learner's probability for each encoded row (encoded as <see cref="FittedLearner.Impute"/> says).</summary>
+    public static double[] Probabilities(FittedLearner learner, float[] features, int width, MLContext ml)
+        => learner.Trees is { } trees ? trees.Probabilities(features) : Probabilities(learner, View(ml, features, width, null));
 
     /// <summary>The input row of the ML.NET views.</summary>
     public sealed class Row
