@@ -265,11 +265,11 @@ public sealed class ChurnModel
             return result;
         }
 
-        return ScoreWithMlNet(table);
+        return ScoreReference(table);
     }
 
-    /// <summary>Scores through ML.NET's own transforms (the reference the compiled scorer is tested against).</summary>
-    internal double[] ScoreWithMlNet(ModelTable table)
+    /// <summary>Scores through each learner's own scoring (ML.NET transforms, or a plain walk of the booster's trees): the reference the compiled scorer is tested against.</summary>
+    internal double[] ScoreReference(ModelTable table)
     {
         var raw = ChurnModelTrainer.Blend(Featurizer, _learners, table, _ml);
         for (var i = 0; i < raw.Length; i++)

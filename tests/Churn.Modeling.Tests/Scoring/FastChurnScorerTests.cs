@@ -13,6 +13,7 @@ public sealed class FastChurnScorerTests
     [InlineData(ChurnTrainer.FastTree)]
     [InlineData(ChurnTrainer.Logistic)]
     [InlineData(ChurnTrainer.LightGbm)]
+    [InlineData(ChurnTrainer.HistGradientBoosting)]
     public void Compiled_EqualsMlNet_OnTelcoWithMissingValuesAndCategories(ChurnTrainer trainer)
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID");
@@ -20,7 +21,7 @@ public sealed class FastChurnScorerTests
 
         Assert.NotNull(model.Fast);
         var fast = model.Score(table);
-        var reference = model.ScoreWithMlNet(table);
+        var reference = model.ScoreReference(table);
 
         Assert.Equal(reference.Length, fast.Length);
         for (var i = 0; i < fast.Length; i++)
@@ -30,20 +31,22 @@ public sealed class FastChurnScorerTests
     }
 
     [Theory]
-    [InlineData(8, "binned")]
-    [InlineData(20, "binned")]
-    [InlineData(48, "quick")]
-    public void EveryLayout_EqualsMlNet(int leaves, string layout)
+    [InlineData(8, "binned", ChurnTrainer.FastTree)]
+    [InlineData(20, "binned", ChurnTrainer.FastTree)]
+    [InlineData(48, "quick", ChurnTrainer.FastTree)]
+    [InlineData(8, "binned", ChurnTrainer.HistGradientBoosting)]
+    [InlineData(48, "quick", ChurnTrainer.HistGradientBoosting)]
+    public void EveryLayout_EqualsMlNet(int leaves, string layout, ChurnTrainer trainer)
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID");
-        var options = new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.FastTree, Trees = new TreeSettings(60, leaves, 0.1, 5) };
+        var options = new ChurnModelTrainerOptions { Folds = 2, Trainer = trainer, Trees = new TreeSettings(60, leaves, 0.1, 5) };
         var model = new ChurnModelTrainer(options).Train(table.Subset([.. Enumerable.Range(0, 3000)]), TestContext.Current.CancellationToken).Model;
 
         // Without AVX-512 the binned layout is not built and the split-by-split one scores instead.
         var expected = layout == "binned" && !BinnedForest.IsSupported ? "quick" : layout;
         Assert.Equal([expected], model.Fast!.ForestLayouts);
         var fast = model.Score(table);
-        var reference = model.ScoreWithMlNet(table);
+        var reference = model.ScoreReference(table);
         var single = Enumerable.Range(0, 200).Select(i => model.Score(table.Subset([i]))[0]).ToArray();
         for (var i = 0; i < fast.Length; i++)
         {

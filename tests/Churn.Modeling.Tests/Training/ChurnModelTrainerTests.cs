@@ -57,15 +57,17 @@ public sealed class ChurnModelTrainerTests
         Assert.True(MetricsCalculator.Ece(p, y) < 0.03, $"ECE {MetricsCalculator.Ece(p, y):F4}");
     }
 
-    [Fact]
-    public void BalanceClasses_WeightsTheRareChurners_AndCalibrationKeepsProbabilitiesTrue()
+    [Theory]
+    [InlineData(ChurnTrainer.FastTree)]
+    [InlineData(ChurnTrainer.HistGradientBoosting)]
+    public void BalanceClasses_WeightsTheRareChurners_AndCalibrationKeepsProbabilitiesTrue(ChurnTrainer trainer)
     {
         var rows = SyntheticSets(3000, 11, 4).Train;
         var table = ModelTable.FromSnapshots(rows);
         var churnRate = rows.Count(r => r.Churned) / (double)rows.Count;
 
-        var plain = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Trainer = ChurnTrainer.FastTree }).Train(table, TestContext.Current.CancellationToken);
-        var balanced = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Trainer = ChurnTrainer.FastTree, BalanceClasses = true }).Train(table, TestContext.Current.CancellationToken);
+        var plain = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Trainer = trainer }).Train(table, TestContext.Current.CancellationToken);
+        var balanced = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Trainer = trainer, BalanceClasses = true }).Train(table, TestContext.Current.CancellationToken);
 
         // The rare class is weighted up: the learners' raw scores move towards one half...
         Assert.InRange(churnRate, 0.005, 0.25);
@@ -104,11 +106,13 @@ public sealed class ChurnModelTrainerTests
         }
     }
 
-    [Fact]
-    public void Search_PicksACandidate_Deterministically()
+    [Theory]
+    [InlineData(ChurnTrainer.FastTree)]
+    [InlineData(ChurnTrainer.HistGradientBoosting)]
+    public void Search_PicksACandidate_Deterministically(ChurnTrainer trainer)
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 1500)]);
-        var options = new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.FastTree, Search = true };
+        var options = new ChurnModelTrainerOptions { Folds = 2, Trainer = trainer, Search = true };
 
         var a = new ChurnModelTrainer(options).Train(table, TestContext.Current.CancellationToken);
         var b = new ChurnModelTrainer(options).Train(table, TestContext.Current.CancellationToken);
@@ -139,6 +143,50 @@ public sealed class ChurnModelTrainerTests
             var ex = Assert.Throws<ModelFileException>(() => model.Score(wrong));
             Assert.Contains("column 'gender' is missing", ex.Message, StringComparison.Ordinal);
             Assert.Contains("'tenure' holds text", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Load_DamagedBoostedTrees_AreClearErrors()
+    {
+        var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 800)]);
+        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.HistGradientBoosting, Trees = new TreeSettings(30, 8, 0.1, 20) }).Train(table, TestContext.Current.CancellationToken).Model;
+        var path = Path.GetTempFileName();
+        try
+        {
+            model.Save(path);
+            Assert.Equal(model.Score(table), ChurnModel.Load(path).Score(table));
+
+            // Cut the trees entry short inside an otherwise valid zip.
+            using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+            {
+                var entry = zip.GetEntry("learner-0.trees")!;
+                byte[] bytes;
+                using (var s = entry.Open())
+                using (var copy = new MemoryStream())
+                {
+                    s.CopyTo(copy);
+                    bytes = copy.ToArray();
+                }
+
+                entry.Delete();
+                using var w = zip.CreateEntry("learner-0.trees").Open();
+                w.Write(bytes, 0, bytes.Length / 2);
+            }
+
+            var ex = Assert.Throws<ModelFileException>(() => ChurnModel.Load(path));
+            Assert.Contains("tree ensemble is truncated", ex.Message, StringComparison.Ordinal);
+
+            using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+            {
+                zip.GetEntry("learner-0.trees")!.Delete();
+            }
+
+            Assert.Contains("lacks its learner 0 (HistGradientBoosting)", Assert.Throws<ModelFileException>(() => ChurnModel.Load(path)).Message, StringComparison.Ordinal);
         }
         finally
         {

@@ -63,7 +63,7 @@ public sealed class IsotonicCalibratorTests
         Assert.True(result.CrossValidation.Metrics.Auc > 0.83, $"AUC {result.CrossValidation.Metrics.Auc:F4}");
         Assert.NotNull(result.Model.Metadata.IsotonicX);
         var fast = result.Model.Score(table);
-        var reference = result.Model.ScoreWithMlNet(table);
+        var reference = result.Model.ScoreReference(table);
         var path = Path.GetTempFileName();
         try
         {
