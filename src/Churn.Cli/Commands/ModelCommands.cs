@@ -59,7 +59,7 @@ internal static class ModelCommands
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
         var trainer = new Option<string>("--trainer") { Description = "auto (histogram boosted trees + logistic, blended), hgb (histogram gradient boosting alone), fasttree, lightgbm or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "hgb", "fasttree", "lightgbm", "logistic");
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
-        var threads = new Option<int>("--threads") { Description = "Threads per learner; 0 = all cores (faster; the model then depends on the core count).", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Threads for the tree learner; 0 = all cores (the default). auto and hgb give the same model for any count; fasttree and lightgbm may differ slightly between counts.", DefaultValueFactory = _ => 0 };
         var search = new Option<bool>("--search") { Description = "Choose the tree settings by a small seeded search inside every fold (slower)." };
         var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
         var format = Formats.Option();

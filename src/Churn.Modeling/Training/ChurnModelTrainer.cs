@@ -36,9 +36,9 @@ public sealed class ChurnModelTrainerOptions
         new(400, 8, 0.02, 20),
     ];
 
-    /// <summary>Gets or sets how many threads each learner may use; 0 for all cores. A fixed count gives the same model for the same seed; results may differ between counts.</summary>
-    /// <value>The default is 1 (the same model on every machine).</value>
-    public int Threads { get; set; } = 1;
+    /// <summary>Gets or sets how many threads the tree learners may use; 0 for all cores. The histogram booster (alone or in <see cref="ChurnTrainer.Auto"/>) gives the same model for every thread count, and the logistic learner always runs on one thread, so the default trainers give the same model on every machine. FastTree and LightGBM may give slightly different models for different counts: set 1 when that matters.</summary>
+    /// <value>The default is 0 (all cores).</value>
+    public int Threads { get; set; }
 
     /// <summary>Gets or sets a value indicating whether each class is weighted inversely to its frequency while the learners fit (churners and non-churners then weigh the same in total), so that rare churners shape the trees as much as the majority. The calibration is fitted on unweighted out-of-fold scores, so probabilities keep their meaning.</summary>
     /// <value>The default is <see langword="false"/> (every row weighs 1).</value>
@@ -353,7 +353,7 @@ public sealed class ChurnModelTrainer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: true), featurizer.FeatureNames.Count, labels, _options.BalanceClasses);
-            learners.Add(Learners.FitLogistic(ml, data, _options.Threads, _options.BalanceClasses));
+            learners.Add(Learners.FitLogistic(ml, data, _options.BalanceClasses));
         }
 
         return (featurizer, learners);

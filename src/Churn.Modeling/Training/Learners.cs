@@ -8,7 +8,7 @@ namespace Churn.Modeling.Training;
 /// <summary>The learning algorithms.</summary>
 public enum ChurnTrainer
 {
-    /// <summary>The default: a gradient-boosted tree model and a regularised logistic model, their probabilities averaged, then calibrated. Trees find interactions and thresholds; the linear model is strong where the signal is smooth; their average is rarely worse than either.</summary>
+    /// <summary>The default: a gradient-boosted tree model (the histogram booster) and a regularised logistic model, their probabilities averaged, then calibrated. Trees find interactions and thresholds; the linear model is strong where the signal is smooth; their average is rarely worse than either.</summary>
     Auto = 0,
 
     /// <summary>ML.NET FastTree gradient-boosted trees alone.</summary>
@@ -105,7 +105,8 @@ internal static class Learners
         return new FittedLearner("LightGbm", trainer.Fit(data), false, data.Schema);
     }
 
-    public static FittedLearner FitLogistic(MLContext ml, IDataView data, int threads = 1, bool weighted = false)
+    /// <summary>Fits the logistic model on one thread (L-BFGS sums its gradient in a thread-dependent order otherwise; one thread is fast enough for a linear model).</summary>
+    public static FittedLearner FitLogistic(MLContext ml, IDataView data, bool weighted = false)
     {
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
@@ -114,7 +115,7 @@ internal static class Learners
                 L2Regularization = 1,
                 L1Regularization = 0,
                 OptimizationTolerance = 1e-7f,
-                NumberOfThreads = threads == 0 ? null : threads,
+                NumberOfThreads = 1,
             }));
         return new FittedLearner("Logistic", pipeline.Fit(data), true, data.Schema);
     }

@@ -106,6 +106,21 @@ public sealed class ChurnModelTrainerTests
         }
     }
 
+    [Fact]
+    public void Train_Default_GivesTheSameModelOnOneThreadOrMany()
+    {
+        // The whole table, so that the booster's histograms are shared among threads.
+        var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID");
+
+        var one = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Threads = 1 }).Train(table, TestContext.Current.CancellationToken);
+        var all = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2 }).Train(table, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, new ChurnModelTrainerOptions().Threads);
+        Assert.Equal(one.CrossValidation.Probabilities, all.CrossValidation.Probabilities);
+        Assert.Equal(one.Model.Score(table), all.Model.Score(table));
+        Assert.Equal([FittedLearner.HistogramName, "Logistic"], all.Model.Metadata.Learners);
+    }
+
     [Theory]
     [InlineData(ChurnTrainer.FastTree)]
     [InlineData(ChurnTrainer.HistGradientBoosting)]
