@@ -156,7 +156,20 @@ public sealed class ModelTable
             skipped.Add(Find(name, "ignored"));
         }
 
-        var raw = names.Select(_ => new List<string?>()).ToArray();
+        // One pass reads numbers as numbers (no string per cell) for every column that has held only
+        // numbers or blanks so far, and the label, id and as-of columns as text. Columns found to hold
+        // text are read again as shared strings in a second pass, from the start.
+        var numeric = Enumerable.Range(0, names.Length).Select(i => !skipped.Contains(i)).ToArray();
+        var parsed = names.Select(_ => new List<double>()).ToArray();
+        var texts = new List<string?>?[names.Length];
+        var pools = new TextPool?[names.Length];
+        foreach (var i in new[] { labelIndex, idIndex, asOfIndex }.Where(i => i >= 0))
+        {
+            texts[i] = [];
+            pools[i] = new TextPool(share: i != idIndex);
+        }
+
+        var count = 0;
         var line = 1;
         while (csv.Read())
         {
@@ -168,16 +181,58 @@ public sealed class ModelTable
 
             for (var i = 0; i < names.Length; i++)
             {
-                var v = csv.GetFieldSpan(i).Trim();
-                raw[i].Add(v.IsEmpty ? null : v.ToString());
+                if (numeric[i])
+                {
+                    var v = csv.GetFieldSpan(i).Trim();
+                    if (v.IsEmpty)
+                    {
+                        parsed[i].Add(double.NaN);
+                    }
+                    else if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
+                    {
+                        parsed[i].Add(x);
+                    }
+                    else
+                    {
+                        numeric[i] = false;
+                        parsed[i] = [];
+                    }
+                }
+                else if (texts[i] is { } text)
+                {
+                    var v = csv.GetFieldSpan(i).Trim();
+                    text.Add(v.IsEmpty ? null : pools[i]!.Get(v));
+                }
+            }
+
+            count++;
+        }
+
+        var again = Enumerable.Range(0, names.Length).Where(i => !numeric[i] && !skipped.Contains(i)).ToArray();
+        if (again.Length > 0)
+        {
+            foreach (var i in again)
+            {
+                texts[i] = new List<string?>(count);
+                pools[i] = new TextPool(share: true);
+            }
+
+            using var second = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
+            for (var r = 0; r < count && second.Read(); r++)
+            {
+                foreach (var i in again)
+                {
+                    var v = second.GetFieldSpan(i).Trim();
+                    texts[i]!.Add(v.IsEmpty ? null : pools[i]!.Get(v));
+                }
             }
         }
 
         bool[]? labels = null;
         if (labelIndex >= 0)
         {
-            var values = raw[labelIndex];
-            var missing = values.FindIndex(v => v is null);
+            var values = texts[labelIndex]!;
+            var missing = values.IndexOf(null);
             if (missing >= 0)
             {
                 throw new ArgumentException($"{Path.GetFileName(path)}:{missing + 2}: the label '{names[labelIndex]}' is empty.");
@@ -196,23 +251,43 @@ public sealed class ModelTable
         var columns = new List<ModelColumn>();
         for (var i = 0; i < names.Length; i++)
         {
-            if (skipped.Contains(i))
+            if (!skipped.Contains(i))
             {
-                continue;
+                columns.Add(numeric[i]
+                    ? new ModelColumn(names[i], ModelColumnKind.Numeric, [.. parsed[i]], null)
+                    : new ModelColumn(names[i], ModelColumnKind.Categorical, null, [.. texts[i]!]));
             }
-
-            var values = raw[i];
-            var numeric = values.All(v => v is null || double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-            columns.Add(numeric
-                ? new ModelColumn(names[i], ModelColumnKind.Numeric, [.. values.Select(v => v is null ? double.NaN : double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture))], null)
-                : new ModelColumn(names[i], ModelColumnKind.Categorical, null, [.. values]));
         }
 
         return new ModelTable(
             columns,
             labels,
-            idIndex >= 0 ? [.. raw[idIndex].Select((v, r) => v ?? $"row{r + 2}")] : null,
-            asOfIndex >= 0 ? [.. raw[asOfIndex].Select(v => v is not null && DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue)] : null);
+            idIndex >= 0 ? [.. texts[idIndex]!.Select((v, r) => v ?? $"row{r + 2}")] : null,
+            asOfIndex >= 0 ? [.. texts[asOfIndex]!.Select(v => v is not null && DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue)] : null);
+    }
+
+    /// <summary>One string per distinct text of a column (categories repeat: "Yes", "No", ...), until a column proves to hold mostly unique texts.</summary>
+    private sealed class TextPool(bool share)
+    {
+        private const int MaxShared = 100_000;
+        private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
+
+        public string Get(ReadOnlySpan<char> text)
+        {
+            if (!share || _pool.Count >= MaxShared)
+            {
+                return text.ToString();
+            }
+
+            var lookup = _pool.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(text, out var shared))
+            {
+                shared = text.ToString();
+                _pool[shared] = shared;
+            }
+
+            return shared;
+        }
     }
 
     /// <summary>Takes some rows.</summary>

@@ -1,0 +1,72 @@
+using Churn.Modeling.Training;
+
+namespace Churn.Modeling.Tests.Training;
+
+public sealed class ModelTableTests : IDisposable
+{
+    private readonly List<string> _files = [];
+
+    public void Dispose()
+    {
+        foreach (var f in _files)
+        {
+            File.Delete(f);
+        }
+    }
+
+    [Fact]
+    public void FromCsv_AColumnThatTurnsToTextLate_KeepsEveryValueAsWritten()
+    {
+        var path = Write(
+            "id,plan,spend,score,churned",
+            "a,1.50,10,0.5,yes",
+            "b,2,,0.25,no",
+            "c,  gold ,7.5,,no",
+            "d,,1e3,1,YES");
+
+        var table = ModelTable.FromCsv(path, "churned", id: "id");
+
+        var plan = table.Columns.Single(c => c.Name == "plan");
+        Assert.Equal(ModelColumnKind.Categorical, plan.Kind);
+        Assert.Equal(["1.50", "2", "gold", null], plan.Categories!);
+        var spend = table.Columns.Single(c => c.Name == "spend");
+        Assert.Equal(ModelColumnKind.Numeric, spend.Kind);
+        Assert.Equal([10, double.NaN, 7.5, 1000], spend.Numbers!);
+        Assert.Equal([0.5, 0.25, double.NaN, 1], table.Columns.Single(c => c.Name == "score").Numbers!);
+        Assert.Equal([true, false, false, true], table.Labels!);
+        Assert.Equal(["a", "b", "c", "d"], table.Ids!);
+        Assert.DoesNotContain(table.Columns, c => c.Name is "id" or "churned");
+    }
+
+    [Fact]
+    public void FromCsv_SharesRepeatedCategoryStrings()
+    {
+        var path = Write("plan,churned", "gold,1", "silver,0", "gold,0", "gold,1");
+
+        var plan = ModelTable.FromCsv(path, "churned").Columns[0].Categories!;
+
+        Assert.Same(plan[0], plan[2]);
+        Assert.Same(plan[0], plan[3]);
+    }
+
+    [Fact]
+    public void FromCsv_BadRows_NameTheLine()
+    {
+        var ragged = Write("a,churned", "1,1", "2,0,extra", "3,1");
+        Assert.Contains(":3: the row has 3 fields but the header has 2", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(ragged, "churned")).Message, StringComparison.Ordinal);
+
+        var unlabelled = Write("a,churned", "1,1", "2,", "3,0");
+        Assert.Contains(":3: the label 'churned' is empty", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(unlabelled, "churned")).Message, StringComparison.Ordinal);
+
+        var threeValued = Write("a,churned", "1,yes", "2,no", "3,maybe");
+        Assert.Contains("--positive", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(threeValued, "churned")).Message, StringComparison.Ordinal);
+    }
+
+    private string Write(params string[] lines)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"churn-table-{Guid.NewGuid():N}.csv");
+        File.WriteAllLines(path, lines);
+        _files.Add(path);
+        return path;
+    }
+}
