@@ -173,7 +173,7 @@ public sealed class FastChurnScorer
         var compiled = new List<ILearner>();
         foreach (var learner in learners)
         {
-            ILearner? c = learner.Trees is { } own ? Forest.From(own) : learner.Transformer switch
+            ILearner? c = learner.Trees is { } own ? Forest.From(own) : learner.Linear is { } linear ? Linear.From(linear) : learner.Transformer switch
             {
                 ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<FastTreeBinaryModelParameters, MlPlatt> trees } => Forest.From(trees.SubModel.TrainedTreeEnsemble, trees.Calibrator),
                 ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<Microsoft.ML.Trainers.LightGbm.LightGbmBinaryModelParameters, MlPlatt> lgbm } => Forest.From(lgbm.SubModel.TrainedTreeEnsemble, lgbm.Calibrator),
@@ -692,6 +692,9 @@ public sealed class FastChurnScorer
         private readonly double _offset;
 
         private Linear(double[] weights, double bias, double slope, double offset) => (_weights, _bias, _slope, _offset) = (weights, bias, slope, offset);
+
+        /// <summary>Takes the logistic learner's weights: p = 1 / (1 + exp(−(b + w·x))), so slope −1 and offset 0.</summary>
+        public static Linear From(LinearModel model) => new([.. model.Weights], model.Bias, -1, 0);
 
         public static Linear? From(ITransformer[] parts)
         {

@@ -192,6 +192,22 @@ public sealed class ChurnModel
                     continue;
                 }
 
+                if (zip.GetEntry($"learner-{i}.linear") is { } linearEntry)
+                {
+                    using var linearStream = linearEntry.Open();
+                    using var linearCopy = new MemoryStream();
+                    linearStream.CopyTo(linearCopy);
+                    linearCopy.Position = 0;
+                    var linear = LinearModel.Read(linearCopy);
+                    if (linear.Weights.Length != featurizer.FeatureNames.Count)
+                    {
+                        throw new ModelFileException($"'{path}' is inconsistent: learner {i} takes {linear.Weights.Length} features, the encoding makes {featurizer.FeatureNames.Count}.");
+                    }
+
+                    learners.Add(new FittedLearner(metadata.Learners[i], null, true, null) { Linear = linear });
+                    continue;
+                }
+
                 var entry = zip.GetEntry($"learner-{i}.zip") ?? throw new ModelFileException($"'{path}' lacks its learner {i} ({metadata.Learners[i]}): the file is incomplete.");
                 using var stream = entry.Open();
                 using var copy = new MemoryStream();
@@ -228,6 +244,13 @@ public sealed class ChurnModel
             {
                 using var treesEntry = zip.CreateEntry($"learner-{i}.trees").Open();
                 trees.Write(treesEntry);
+                continue;
+            }
+
+            if (_learners[i].Linear is { } linear)
+            {
+                using var linearEntry = zip.CreateEntry($"learner-{i}.linear").Open();
+                linear.Write(linearEntry);
                 continue;
             }
 

@@ -36,7 +36,7 @@ public sealed class ChurnModelTrainerOptions
         new(400, 8, 0.02, 20),
     ];
 
-    /// <summary>Gets or sets how many threads the tree learners may use; 0 for all cores. The histogram booster (alone or in <see cref="ChurnTrainer.Auto"/>) gives the same model for every thread count, and the logistic learner always runs on one thread, so the default trainers give the same model on every machine. FastTree and LightGBM may give slightly different models for different counts: set 1 when that matters.</summary>
+    /// <summary>Gets or sets how many threads the tree learners may use; 0 for all cores. The histogram booster (alone or in <see cref="ChurnTrainer.Auto"/>) gives the same model for every thread count, and so does the logistic learner, so the default trainers give the same model on every machine. FastTree and LightGBM may give slightly different models for different counts: set 1 when that matters.</summary>
     /// <value>The default is 0 (all cores).</value>
     public int Threads { get; set; }
 
@@ -352,8 +352,7 @@ public sealed class ChurnModelTrainer
         if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.Logistic)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var data = Learners.View(ml, featurizer.Transform(table, imputeMissing: true), featurizer.FeatureNames.Count, labels, _options.BalanceClasses);
-            learners.Add(Learners.FitLogistic(ml, data, _options.BalanceClasses));
+            learners.Add(Learners.FitLogistic(featurizer.Transform(table, imputeMissing: true), featurizer.FeatureNames.Count, labels, _options.Threads, _options.BalanceClasses, cancellationToken));
         }
 
         return (featurizer, learners);

@@ -40,8 +40,11 @@ internal sealed record FittedLearner(string Name, ITransformer? Transformer, boo
     /// <summary>Gets the tree settings used, for tree learners.</summary>
     public TreeSettings? Settings { get; init; }
 
-    /// <summary>Gets the trees of the histogram boosting learner (null for ML.NET learners).</summary>
+    /// <summary>Gets the trees of the histogram boosting learner (null for other learners).</summary>
     public BoostedTrees? Trees { get; init; }
+
+    /// <summary>Gets the weights of the logistic learner (null for other learners, and for logistic models of ML.NET read from older files).</summary>
+    public LinearModel? Linear { get; init; }
 }
 
 /// <summary>Builds ML.NET views over float matrices and fits the learners.</summary>
@@ -105,13 +108,19 @@ internal static class Learners
         return new FittedLearner("LightGbm", trainer.Fit(data), false, data.Schema);
     }
 
-    /// <summary>Fits the logistic model on one thread (L-BFGS sums its gradient in a thread-dependent order otherwise; one thread is fast enough for a linear model).</summary>
-    public static FittedLearner FitLogistic(MLContext ml, IDataView data, bool weighted = false)
+    /// <summary>Fits the L2-regularised logistic model (λ = 1 on standardised features) on the mean-imputed encoding; the same model for any thread count.</summary>
+    public static FittedLearner FitLogistic(float[] features, int width, IReadOnlyList<bool> labels, int threads = 0, bool balance = false, CancellationToken cancellationToken = default)
+    {
+        var model = LogisticRegression.Fit(features, width, labels, balance ? BalancedWeights(labels) : null, 1, threads, cancellationToken);
+        return new FittedLearner("Logistic", null, true, null) { Linear = model };
+    }
+
+    /// <summary>Fits ML.NET's L-BFGS logistic regression on mean-variance normalised features: the learner older model files hold, kept as the reference the own logistic learner is checked against.</summary>
+    public static FittedLearner FitMlNetLogistic(MLContext ml, IDataView data)
     {
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
-                ExampleWeightColumnName = weighted ? nameof(Row.Weight) : null,
                 L2Regularization = 1,
                 L1Regularization = 0,
                 OptimizationTolerance = 1e-7f,
@@ -156,7 +165,9 @@ internal static class Learners
 
     /// <summary>The learner's probability for each encoded row (encoded as <see cref="FittedLearner.Impute"/> says).</summary>
     public static double[] Probabilities(FittedLearner learner, float[] features, int width, MLContext ml)
-        => learner.Trees is { } trees ? trees.Probabilities(features) : Probabilities(learner, View(ml, features, width, null));
+        => learner.Trees is { } trees ? trees.Probabilities(features)
+            : learner.Linear is { } linear ? linear.Probabilities(features)
+            : Probabilities(learner, View(ml, features, width, null));
 
     /// <summary>The input row of the ML.NET views.</summary>
     public sealed class Row
