@@ -40,6 +40,29 @@ public sealed class ChurnScorerTests
     }
 
     [Fact]
+    public void Reasons_TheTopFewAreTheStrongestOfAll_InOrder()
+    {
+        var telco = Path.Combine(AppContext.BaseDirectory, "data", "telco", "Telco-Customer-Churn.csv");
+        var table = ModelTable.FromCsv(telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 1200)]);
+        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Trees = new TreeSettings(40, 8, 0.1, 20) }).Train(table, TestContext.Current.CancellationToken).Model;
+        var sample = table.Subset([.. Enumerable.Range(0, 300)]);
+        var columns = model.Featurizer.Specs.Count;
+
+        var (all, _) = ReasonExplainer.Explain(model, sample, top: columns + 5);
+        var (few, _) = ReasonExplainer.Explain(model, sample, top: 3);
+
+        for (var r = 0; r < sample.Count; r++)
+        {
+            Assert.Equal(columns, all[r].Count);
+            Assert.Equal(columns, all[r].Select(x => x.Feature).Distinct().Count());
+            Assert.True(all[r].Zip(all[r].Skip(1)).All(p => Math.Abs(p.First.Contribution) >= Math.Abs(p.Second.Contribution)), $"row {r} is not in order of strength");
+            Assert.Equal(all[r].Take(3).Select(x => (x.Feature, x.Contribution, x.Text)), few[r].Select(x => (x.Feature, x.Contribution, x.Text)));
+        }
+
+        Assert.All(ReasonExplainer.Explain(model, sample, top: 0).Reasons, list => Assert.Empty(list));
+    }
+
+    [Fact]
     public void Reasons_PointAtTheDriver()
     {
         var model = Model();
