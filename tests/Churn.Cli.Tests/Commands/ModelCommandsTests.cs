@@ -70,6 +70,31 @@ public sealed class ModelCommandsTests
     }
 
     [Fact]
+    public async Task Train_Hgb_IsTheSameModelOnOneThreadOrAll_AndScores()
+    {
+        using var dir = new TempDir();
+        var sample = dir.File("telco.csv", string.Join("\n", File.ReadLines(Telco).Take(1501)) + "\n");
+
+        var (oneExit, one, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--folds", "3", "--trainer", "hgb", "--threads", "1", "--out", dir.Combine("one.model"), "--format", "json");
+        var (allExit, all, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--folds", "3", "--trainer", "hgb", "--out", dir.Combine("all.model"), "--format", "json");
+
+        Assert.Equal(0, oneExit);
+        Assert.Equal(0, allExit);
+        Assert.Equal(["HistGradientBoosting"], CliRunner.Json(all).GetProperty("learners").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(CliRunner.Json(one).GetProperty("cv").GetProperty("auc").GetDouble(), CliRunner.Json(all).GetProperty("cv").GetProperty("auc").GetDouble());
+        Assert.True(CliRunner.Json(all).GetProperty("cv").GetProperty("auc").GetDouble() > 0.8);
+
+        var (scoreOne, _, _) = await CliRunner.RunAsync("model", "score", "--model", dir.Combine("one.model"), "--data", sample, "--id", "customerID", "--out", dir.Combine("one.csv"));
+        var (scoreAll, _, _) = await CliRunner.RunAsync("model", "score", "--model", dir.Combine("all.model"), "--data", sample, "--id", "customerID", "--out", dir.Combine("all.csv"));
+        Assert.Equal(0, scoreOne);
+        Assert.Equal(0, scoreAll);
+        Assert.Equal(File.ReadAllText(dir.Combine("one.csv")), File.ReadAllText(dir.Combine("all.csv")));
+
+        var (badExit, _, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--trainer", "xgboost", "--out", dir.Combine("x.model"));
+        Assert.NotEqual(0, badExit);
+    }
+
+    [Fact]
     public async Task Evaluate_NonProbabilityScores_GiveNullProbabilityMetrics()
     {
         using var dir = new TempDir();
