@@ -10,6 +10,7 @@ internal sealed class BoostedTrees
 {
     private const uint Magic = 0x42485443; // "CTHB" little-endian: Churn Tree Histogram Boosting
     private const int Version = 1;
+    private const string What = "the tree ensemble";
 
     /// <summary>Initializes a new instance of the <see cref="BoostedTrees"/> class.</summary>
     /// <param name="featureCount">Encoded features a row has.</param>
@@ -92,89 +93,36 @@ internal sealed class BoostedTrees
 
     /// <summary>Writes the ensemble in a compact little-endian binary form.</summary>
     /// <param name="stream">The target.</param>
-    public void Write(Stream stream)
+    public void Write(Stream stream) => BinaryEntry.Write(stream, Magic, Version, w =>
     {
-        using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        w.Write(Magic);
-        w.Write(Version);
         w.Write(FeatureCount);
         w.Write(Bias);
-        WriteArray(w, Roots, w.Write);
-        WriteArray(w, Feature, w.Write);
-        WriteArray(w, Threshold, w.Write);
-        WriteArray(w, Left, w.Write);
-        WriteArray(w, Right, w.Write);
-        WriteArray(w, Leaves, w.Write);
-        WriteArray(w, Gains, w.Write);
-    }
+        BinaryEntry.WriteArray(w, Roots, w.Write);
+        BinaryEntry.WriteArray(w, Feature, w.Write);
+        BinaryEntry.WriteArray(w, Threshold, w.Write);
+        BinaryEntry.WriteArray(w, Left, w.Write);
+        BinaryEntry.WriteArray(w, Right, w.Write);
+        BinaryEntry.WriteArray(w, Leaves, w.Write);
+        BinaryEntry.WriteArray(w, Gains, w.Write);
+    });
 
     /// <summary>Reads an ensemble written by <see cref="Write"/>.</summary>
     /// <param name="stream">The source.</param>
     /// <returns>The ensemble.</returns>
     /// <exception cref="InvalidDataException">The bytes are not a valid ensemble (wrong header, truncated, or inconsistent).</exception>
-    public static BoostedTrees Read(Stream stream)
+    public static BoostedTrees Read(Stream stream) => BinaryEntry.Read(stream, Magic, Version, What, r =>
     {
-        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        try
-        {
-            if (r.ReadUInt32() != Magic)
-            {
-                throw new InvalidDataException("the tree ensemble has a wrong header");
-            }
-
-            var version = r.ReadInt32();
-            if (version != Version)
-            {
-                throw new InvalidDataException($"the tree ensemble is of version {version}; this version reads {Version}");
-            }
-
-            var features = r.ReadInt32();
-            var bias = r.ReadDouble();
-            var roots = ReadArray(r, 4, r.ReadInt32);
-            var feature = ReadArray(r, 4, r.ReadInt32);
-            var threshold = ReadArray(r, 4, r.ReadSingle);
-            var left = ReadArray(r, 4, r.ReadInt32);
-            var right = ReadArray(r, 4, r.ReadInt32);
-            var leaves = ReadArray(r, 8, r.ReadDouble);
-            var gains = ReadArray(r, 8, r.ReadDouble);
-            return new BoostedTrees(features, bias, roots, feature, threshold, left, right, leaves, gains);
-        }
-        catch (EndOfStreamException ex)
-        {
-            throw new InvalidDataException("the tree ensemble is truncated", ex);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidDataException($"the tree ensemble is inconsistent: {ex.Message}", ex);
-        }
-    }
-
-    private static void WriteArray<T>(BinaryWriter w, T[] values, Action<T> write)
-    {
-        w.Write(values.Length);
-        foreach (var v in values)
-        {
-            write(v);
-        }
-    }
-
-    private static T[] ReadArray<T>(BinaryReader r, int size, Func<T> read)
-    {
-        var length = r.ReadInt32();
-        var remaining = r.BaseStream.CanSeek ? r.BaseStream.Length - r.BaseStream.Position : long.MaxValue;
-        if (length < 0 || (long)length * size > remaining)
-        {
-            throw new InvalidDataException($"the tree ensemble is truncated or corrupt (an array of {length} values)");
-        }
-
-        var values = new T[length];
-        for (var i = 0; i < length; i++)
-        {
-            values[i] = read();
-        }
-
-        return values;
-    }
+        var features = r.ReadInt32();
+        var bias = r.ReadDouble();
+        var roots = BinaryEntry.ReadArray(r, 4, r.ReadInt32, What);
+        var feature = BinaryEntry.ReadArray(r, 4, r.ReadInt32, What);
+        var threshold = BinaryEntry.ReadArray(r, 4, r.ReadSingle, What);
+        var left = BinaryEntry.ReadArray(r, 4, r.ReadInt32, What);
+        var right = BinaryEntry.ReadArray(r, 4, r.ReadInt32, What);
+        var leaves = BinaryEntry.ReadArray(r, 8, r.ReadDouble, What);
+        var gains = BinaryEntry.ReadArray(r, 8, r.ReadDouble, What);
+        return new BoostedTrees(features, bias, roots, feature, threshold, left, right, leaves, gains);
+    });
 
     /// <summary>Checks that every index points where it should, so that scoring cannot run off an array.</summary>
     private void Check()

@@ -11,6 +11,7 @@ internal sealed class LinearModel
 {
     private const uint Magic = 0x4C4E5443; // "CTNL" little-endian: Churn linear model
     private const int Version = 1;
+    private const string What = "the linear model";
 
     /// <summary>Initializes a new instance of the <see cref="LinearModel"/> class.</summary>
     /// <param name="weights">One weight per encoded feature.</param>
@@ -60,65 +61,23 @@ internal sealed class LinearModel
 
     /// <summary>Writes the model in a small little-endian binary form.</summary>
     /// <param name="stream">The target.</param>
-    public void Write(Stream stream)
+    public void Write(Stream stream) => BinaryEntry.Write(stream, Magic, Version, w =>
     {
-        using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        w.Write(Magic);
-        w.Write(Version);
         w.Write(Iterations);
         w.Write(Bias);
-        w.Write(Weights.Length);
-        foreach (var v in Weights)
-        {
-            w.Write(v);
-        }
-    }
+        BinaryEntry.WriteArray(w, Weights, w.Write);
+    });
 
     /// <summary>Reads a model written by <see cref="Write"/>.</summary>
     /// <param name="stream">The source.</param>
     /// <returns>The model.</returns>
     /// <exception cref="InvalidDataException">The bytes are not a valid model.</exception>
-    public static LinearModel Read(Stream stream)
+    public static LinearModel Read(Stream stream) => BinaryEntry.Read(stream, Magic, Version, What, r =>
     {
-        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        try
-        {
-            if (r.ReadUInt32() != Magic)
-            {
-                throw new InvalidDataException("the linear model has a wrong header");
-            }
-
-            var version = r.ReadInt32();
-            if (version != Version)
-            {
-                throw new InvalidDataException($"the linear model is of version {version}; this version reads {Version}");
-            }
-
-            var iterations = r.ReadInt32();
-            var bias = r.ReadDouble();
-            var length = r.ReadInt32();
-            if (length < 0 || (r.BaseStream.CanSeek && (long)length * 8 > r.BaseStream.Length - r.BaseStream.Position))
-            {
-                throw new InvalidDataException($"the linear model is truncated or corrupt ({length} weights)");
-            }
-
-            var weights = new double[length];
-            for (var i = 0; i < length; i++)
-            {
-                weights[i] = r.ReadDouble();
-            }
-
-            return new LinearModel(weights, bias, iterations);
-        }
-        catch (EndOfStreamException ex)
-        {
-            throw new InvalidDataException("the linear model is truncated", ex);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidDataException($"the linear model is inconsistent: {ex.Message}", ex);
-        }
-    }
+        var iterations = r.ReadInt32();
+        var bias = r.ReadDouble();
+        return new LinearModel(BinaryEntry.ReadArray(r, 8, r.ReadDouble, What), bias, iterations);
+    });
 }
 
 /// <summary>
