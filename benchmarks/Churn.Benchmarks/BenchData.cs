@@ -1,4 +1,4 @@
-using Churn.Data.Synthetic;
+using Churn.Data;
 
 namespace Churn.Benchmarks;
 

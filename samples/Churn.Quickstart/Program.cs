@@ -4,21 +4,10 @@
 //   dotnet run --project samples/Churn.Quickstart -- --data DIR --as-of 2026-01-01   (DIR holds events.csv and, optionally, customers.csv)
 using System.Globalization;
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Features;
-using Churn.Data.Ingest;
-using Churn.Data.Labels;
-using Churn.Data.Synthetic;
-using Churn.Modeling.Metrics;
-using Churn.Modeling.Scoring;
-using Churn.Modeling.Training;
-using Churn.Rules.Engine;
-using Churn.Rules.Language;
-using Churn.Rules.RuleSets;
-using Churn.Value.Clv;
-using Churn.Value.Models;
-using Churn.Value.Rfm;
-using Churn.Value.Transactions;
+using Churn.Data;
+using Churn.Modeling;
+using Churn.Rules;
+using Churn.Value;
 
 var options = QuickstartArgs.Parse(args);
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;

@@ -7,7 +7,7 @@ public sealed class NoMutableStaticStateTests
     [Fact]
     public void ChurnAssemblies_HaveNoNonReadonlyStaticFields()
     {
-        var assemblies = new[] { typeof(CustomerId).Assembly, typeof(Churn.Data.Events.EventLog).Assembly };
+        var assemblies = new[] { typeof(CustomerId).Assembly, typeof(Churn.Data.EventLog).Assembly };
         var offenders = assemblies
             .SelectMany(a => a.GetTypes())
             .Where(t => !t.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)))

@@ -1,6 +1,5 @@
 using Churn.Abstractions;
-using Churn.Data.Features;
-using Churn.Data.Labels;
+using Churn.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +11,7 @@ public sealed class DependencyInjectionTests
     {
         public FeatureDefinition Definition { get; } = new("webinars", FeatureKind.Count, "webinars attended");
 
-        public double Compute(Churn.Data.Events.CustomerTimeline timeline, CustomerProfile? profile, DateTimeOffset asOf) => 0;
+        public double Compute(Churn.Data.CustomerTimeline timeline, CustomerProfile? profile, DateTimeOffset asOf) => 0;
     }
 
     [Fact]

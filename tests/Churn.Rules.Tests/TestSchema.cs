@@ -1,4 +1,4 @@
-using Churn.Rules.Language;
+using Churn.Rules;
 
 namespace Churn.Rules.Tests;
 

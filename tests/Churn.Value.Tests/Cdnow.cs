@@ -1,6 +1,6 @@
 using System.Globalization;
 using Churn.Abstractions;
-using Churn.Value.Transactions;
+using Churn.Value;
 
 namespace Churn.Value.Tests;
 

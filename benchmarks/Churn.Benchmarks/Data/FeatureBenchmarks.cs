@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Churn.Data.Events;
-using Churn.Data.Features;
-using Churn.Data.Synthetic;
+using Churn.Data;
 
 namespace Churn.Benchmarks.Data;
 

@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Ingest;
+using Churn.Data;
 
 namespace Churn.Benchmarks.Data;
 

@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using Churn.Data.Events;
-using Churn.Data.Features;
-using Churn.Data.Ingest;
+using Churn.Data;
 
 namespace Churn.Benchmarks.Data;
 

@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using Churn.Modeling.Metrics;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 using Microsoft.ML;
 
 namespace Churn.Benchmarks.Modeling;

@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Churn.Abstractions;
-using Churn.Modeling.Scoring;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;

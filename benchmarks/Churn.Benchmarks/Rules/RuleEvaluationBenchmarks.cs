@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Churn.Rules.Language;
-using Churn.Rules.RuleSets;
+using Churn.Rules;
 using RulesEngine.Models;
 using MsRulesEngine = RulesEngine.RulesEngine;
 
@@ -41,7 +40,7 @@ public class RuleEvaluationBenchmarks
 
             return input;
         })];
-        var set = new RuleSet("1", [.. Enumerable.Range(0, Rules).Select(i => new Churn.Rules.RuleSets.Rule($"r{i}", $"f{i} > {thresholds[i]}"))]);
+        var set = new RuleSet("1", [.. Enumerable.Range(0, Rules).Select(i => new Churn.Rules.Rule($"r{i}", $"f{i} > {thresholds[i]}"))]);
         _predicates = [.. CompiledRuleSet.Compile(set, schema).Rules.Select(r => r.Condition.Predicate)];
 
         _rows = [.. _inputs.Take(EngineInputs).Select(i => new FeatureRow(i.Numbers))];

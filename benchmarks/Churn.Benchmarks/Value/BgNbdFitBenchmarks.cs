@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using Churn.Value.Models;
+using Churn.Value;
 using Churn.Value.Numerics;
 
 namespace Churn.Benchmarks.Value;

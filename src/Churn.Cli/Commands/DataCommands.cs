@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Churn.Abstractions;
-using Churn.Data.Ingest;
-using Churn.Data.Synthetic;
+using Churn.Data;
 
 namespace Churn.Cli.Commands;
 

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Features;
-using Churn.Data.Ingest;
+using Churn.Data;
 
 namespace Churn.Cli.Commands;
 

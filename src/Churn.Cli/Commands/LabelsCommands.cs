@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Ingest;
-using Churn.Data.Labels;
+using Churn.Data;
 
 namespace Churn.Cli.Commands;
 

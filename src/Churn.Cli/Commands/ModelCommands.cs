@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Churn.Modeling.Metrics;
-using Churn.Modeling.Scoring;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 using Sylvan.Data.Csv;
 
 namespace Churn.Cli.Commands;

@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Churn.Abstractions;
-using Churn.Data.Features;
-using Churn.Rules.Engine;
-using Churn.Rules.Language;
-using Churn.Rules.RuleSets;
+using Churn.Data;
+using Churn.Rules;
 using Sylvan.Data.Csv;
 
 namespace Churn.Cli.Commands;

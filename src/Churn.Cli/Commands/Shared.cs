@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Churn.Data.Ingest;
+using Churn.Data;
 using Spectre.Console;
 
 namespace Churn.Cli.Commands;

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using Churn.Data.Ingest;
-using Churn.Value.Clv;
-using Churn.Value.Models;
-using Churn.Value.Transactions;
+using Churn.Data;
+using Churn.Value;
 
 namespace Churn.Cli.Commands;
 

@@ -1,6 +1,4 @@
-using Churn.Data.Features;
-using Churn.Data.Ingest;
-using Churn.Data.Labels;
+using Churn.Data;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using Churn.Abstractions;
 
-namespace Churn.Data.Events;
+namespace Churn.Data;
 
 /// <summary>
 /// One customer's events, oldest first, as parallel spans of UTC ticks, type codes and amounts

@@ -1,6 +1,6 @@
 using Churn.Abstractions;
 
-namespace Churn.Data.Events;
+namespace Churn.Data;
 
 /// <summary>
 /// Customer events indexed by customer and time, stored in columns: per event 8 bytes of UTC

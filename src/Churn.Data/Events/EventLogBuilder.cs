@@ -1,6 +1,6 @@
 using Churn.Abstractions;
 
-namespace Churn.Data.Events;
+namespace Churn.Data;
 
 /// <summary>
 /// Collects events in any order and builds an <see cref="EventLog"/>. Building sorts by customer

@@ -1,7 +1,7 @@
 using Churn.Abstractions;
-using Churn.Data.Events;
+using Churn.Data;
 
-namespace Churn.Data.Features;
+namespace Churn.Data;
 
 /// <summary>
 /// Builds point-in-time <see cref="CustomerSnapshot"/>s from an <see cref="EventLog"/>: recency,

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Churn.Data.Features;
+namespace Churn.Data;
 
 /// <summary>Options of the <see cref="FeatureBuilder"/>.</summary>
 public sealed class FeatureBuilderOptions

@@ -1,7 +1,7 @@
 using Churn.Abstractions;
-using Churn.Data.Events;
+using Churn.Data;
 
-namespace Churn.Data.Features;
+namespace Churn.Data;
 
 /// <summary>A host's own feature, computed from one customer's point-in-time timeline.</summary>
 /// <remarks>Implementations must be safe to call from several threads at once (batch building is parallel).</remarks>

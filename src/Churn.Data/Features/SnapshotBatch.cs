@@ -1,7 +1,7 @@
 using System.Globalization;
 using Churn.Abstractions;
 
-namespace Churn.Data.Features;
+namespace Churn.Data;
 
 /// <summary>
 /// Snapshots of many customers as of one instant, stored row-major in one array

@@ -1,6 +1,6 @@
 using Churn.Abstractions;
 
-namespace Churn.Data.Ingest;
+namespace Churn.Data;
 
 /// <summary>How a customers CSV maps onto <see cref="CustomerProfile"/>.</summary>
 public sealed class CsvCustomerReaderOptions

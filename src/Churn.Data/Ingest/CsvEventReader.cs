@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Churn.Abstractions;
 
-namespace Churn.Data.Ingest;
+namespace Churn.Data;
 
 /// <summary>
 /// Reads customer events from CSV, streaming: a file larger than memory can be read. Every

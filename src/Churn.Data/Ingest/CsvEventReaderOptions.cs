@@ -1,4 +1,4 @@
-namespace Churn.Data.Ingest;
+namespace Churn.Data;
 
 /// <summary>How an events CSV maps onto <see cref="Churn.Abstractions.CustomerEvent"/>: the host's own column names and date format.</summary>
 public sealed class CsvEventReaderOptions

@@ -1,7 +1,7 @@
 using System.Text;
 using Sylvan.Data.Csv;
 
-namespace Churn.Data.Ingest;
+namespace Churn.Data;
 
 /// <summary>
 /// The shared CSV loop of the readers: physical line numbers (quoted fields may span lines),

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Churn.Abstractions;
 
-namespace Churn.Data.Ingest;
+namespace Churn.Data;
 
 /// <summary>
 /// Validates events that come from a host's own objects (an <see cref="IEnumerable{T}"/> or an

@@ -1,4 +1,4 @@
-namespace Churn.Data.Ingest;
+namespace Churn.Data;
 
 /// <summary>One rejected record: where it was and why.</summary>
 /// <param name="Source">The file name or source description.</param>

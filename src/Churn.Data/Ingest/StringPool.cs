@@ -1,4 +1,4 @@
-namespace Churn.Data.Ingest;
+namespace Churn.Data;
 
 /// <summary>
 /// Interns repeated strings (customer ids, type names) read from spans, so that a file with

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Churn.Data.Ingest;
+namespace Churn.Data;
 
 /// <summary>Culture-invariant parsing of timestamps and numbers, with a fast path for ISO 8601.</summary>
 internal static class ValueParsers

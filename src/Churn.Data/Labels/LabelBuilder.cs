@@ -1,8 +1,7 @@
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Features;
+using Churn.Data;
 
-namespace Churn.Data.Labels;
+namespace Churn.Data;
 
 /// <summary>How churn is defined.</summary>
 public enum ChurnDefinition

@@ -1,10 +1,10 @@
 using Churn.Abstractions;
 
-namespace Churn.Data.Synthetic;
+namespace Churn.Data;
 
 /// <summary>
 /// The churn model planted in the synthetic base: the probability of cancelling within the next
-/// 30 days is a logistic function of features that <see cref="Features.FeatureBuilder"/> computes
+/// 30 days is a logistic function of features that <see cref="FeatureBuilder"/> computes
 /// (with its default windows and the profiles' signup dates). A model trained on the synthetic data
 /// can be checked against it: it is the best any model can do.
 /// </summary>

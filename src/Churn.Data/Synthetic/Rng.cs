@@ -1,4 +1,4 @@
-namespace Churn.Data.Synthetic;
+namespace Churn.Data;
 
 /// <summary>xoshiro256** seeded through SplitMix64: fast, small, and the same on every platform and runtime.</summary>
 internal struct Rng

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Churn.Abstractions;
-using Churn.Data.Features;
+using Churn.Data;
 
-namespace Churn.Data.Synthetic;
+namespace Churn.Data;
 
 /// <summary>Options of the <see cref="SyntheticCustomerBase"/>.</summary>
 public sealed class SyntheticOptions

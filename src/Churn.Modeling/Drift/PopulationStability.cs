@@ -1,4 +1,4 @@
-namespace Churn.Modeling.Drift;
+namespace Churn.Modeling;
 
 /// <summary>One feature's population stability index.</summary>
 /// <param name="Feature">The feature.</param>

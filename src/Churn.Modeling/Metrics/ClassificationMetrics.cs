@@ -1,4 +1,4 @@
-namespace Churn.Modeling.Metrics;
+namespace Churn.Modeling;
 
 /// <summary>One decile of a lift / gains table (decile 1 holds the highest scores).</summary>
 /// <param name="Decile">1 to 10.</param>

@@ -1,4 +1,4 @@
-namespace Churn.Modeling.Metrics;
+namespace Churn.Modeling;
 
 /// <summary>The business parameters of the profit-based churn measures (Verbraken, Verbeke and Baesens 2013).</summary>
 public sealed record ProfitParameters

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Churn.Modeling.Scoring;
+namespace Churn.Modeling;
 
 /// <summary>
 /// A forest of small trees laid out so that one customer costs a few vector instructions per

@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using Churn.Abstractions;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 using Microsoft.Extensions.Options;
 
-namespace Churn.Modeling.Scoring;
+namespace Churn.Modeling;
 
 /// <summary>The probability thresholds of the risk levels.</summary>
 public sealed class RiskLevelOptions

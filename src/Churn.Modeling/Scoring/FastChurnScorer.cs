@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Churn.Abstractions;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 using Microsoft.ML;
 using MlPlatt = Microsoft.ML.Calibrators.PlattCalibrator;
 using Microsoft.ML.Calibrators;
@@ -15,7 +15,7 @@ using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Transforms;
 
-namespace Churn.Modeling.Scoring;
+namespace Churn.Modeling;
 
 /// <summary>
 /// A churn model compiled for speed: the boosted trees flattened into arrays (one node record per
@@ -28,8 +28,8 @@ namespace Churn.Modeling.Scoring;
 public sealed class FastChurnScorer
 {
     private readonly ILearner[] _learners;
-    private readonly Training.PlattCalibrator _calibrator;
-    private readonly Training.IsotonicCalibrator? _isotonic;
+    private readonly Churn.Modeling.PlattCalibrator _calibrator;
+    private readonly Churn.Modeling.IsotonicCalibrator? _isotonic;
     private readonly bool _eightAtATime;
     private readonly double[] _means;
     private readonly double[] _codes;
@@ -41,7 +41,7 @@ public sealed class FastChurnScorer
     // threads always see a consistent pair.
     private (FeatureSchema? Schema, int[] Indices) _lastMap = (null, []);
 
-    private FastChurnScorer(ILearner[] learners, Training.PlattCalibrator calibrator, Training.IsotonicCalibrator? isotonic, Featurizer featurizer)
+    private FastChurnScorer(ILearner[] learners, Churn.Modeling.PlattCalibrator calibrator, Churn.Modeling.IsotonicCalibrator? isotonic, Featurizer featurizer)
     {
         _isotonic = isotonic;
         _learners = learners;
@@ -168,7 +168,7 @@ public sealed class FastChurnScorer
         Parallel.For(0, chunks, k => Score(rows.Span, probabilities.Span, k * chunk, Math.Min(n, (k + 1) * chunk)));
     }
 
-    internal static FastChurnScorer? TryCompile(IReadOnlyList<FittedLearner> learners, Training.PlattCalibrator calibrator, Training.IsotonicCalibrator? isotonic, Featurizer featurizer)
+    internal static FastChurnScorer? TryCompile(IReadOnlyList<FittedLearner> learners, Churn.Modeling.PlattCalibrator calibrator, Churn.Modeling.IsotonicCalibrator? isotonic, Featurizer featurizer)
     {
         var compiled = new List<ILearner>();
         foreach (var learner in learners)

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Churn.Abstractions;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 
-namespace Churn.Modeling.Scoring;
+namespace Churn.Modeling;
 
 /// <summary>
 /// The reasons behind each score, for any model: for every input column, the change in the

@@ -1,4 +1,4 @@
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>The framing shared by the learners' binary model-file entries: a magic number, a version, then the body; damage becomes a clear <see cref="InvalidDataException"/>.</summary>
 internal static class BinaryEntry

@@ -1,4 +1,4 @@
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>
 /// A fitted ensemble of the histogram boosting learner: regression trees on the encoded features

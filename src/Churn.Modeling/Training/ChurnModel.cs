@@ -2,11 +2,11 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json;
 using Churn.Abstractions;
-using Churn.Modeling.Metrics;
+using Churn.Modeling;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>The headline cross-validated metrics kept in a model file.</summary>
 /// <param name="Folds">Folds.</param>
@@ -137,11 +137,11 @@ public sealed class ChurnModel
         _isotonic = isotonic;
         Metadata = metadata;
         _ml = ml;
-        Fast = Scoring.FastChurnScorer.TryCompile(learners, calibrator, isotonic, featurizer);
+        Fast = FastChurnScorer.TryCompile(learners, calibrator, isotonic, featurizer);
     }
 
     /// <summary>Gets the compiled scorer (flattened trees, folded linear weights), or <see langword="null"/> when a learner cannot be compiled.</summary>
-    public Scoring.FastChurnScorer? Fast { get; }
+    public FastChurnScorer? Fast { get; }
 
     /// <summary>Gets the metadata.</summary>
     public ModelMetadata Metadata { get; }

@@ -1,7 +1,7 @@
-using Churn.Modeling.Metrics;
+using Churn.Modeling;
 using Microsoft.ML;
 
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>Options of the <see cref="ChurnModelTrainer"/>.</summary>
 public sealed class ChurnModelTrainerOptions

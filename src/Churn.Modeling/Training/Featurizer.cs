@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>How one table column becomes model features.</summary>
 /// <param name="Name">The column.</param>

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>
 /// Gradient-boosted trees for the logistic loss, grown leaf by leaf on binned features (the

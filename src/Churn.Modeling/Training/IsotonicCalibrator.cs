@@ -1,4 +1,4 @@
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>How the model's scores are turned into probabilities.</summary>
 public enum CalibrationMethod

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>The learning algorithms.</summary>
 public enum ChurnTrainer

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>
 /// A fitted logistic model on the encoded features: p = 1 / (1 + exp(−(bias + Σ weight · x))), the

@@ -2,7 +2,7 @@ using System.Globalization;
 using Churn.Abstractions;
 using Sylvan.Data.Csv;
 
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>Whether a model column holds numbers or categories.</summary>
 public enum ModelColumnKind

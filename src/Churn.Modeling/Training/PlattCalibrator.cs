@@ -1,4 +1,4 @@
-namespace Churn.Modeling.Training;
+namespace Churn.Modeling;
 
 /// <summary>
 /// Platt scaling on the logit of a score: p = 1 / (1 + exp(−(A·logit(s) + B))), fitted by

@@ -1,8 +1,5 @@
 using Churn.Abstractions;
-using Churn.Rules.Engine;
-using Churn.Rules.Language;
-using Churn.Rules.RuleSets;
-using Churn.Rules.Triggers;
+using Churn.Rules;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

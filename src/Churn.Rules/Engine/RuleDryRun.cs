@@ -1,8 +1,7 @@
 using Churn.Abstractions;
-using Churn.Rules.Language;
-using Churn.Rules.RuleSets;
+using Churn.Rules;
 
-namespace Churn.Rules.Engine;
+namespace Churn.Rules;
 
 /// <summary>How many customers one rule flags in a dry run.</summary>
 /// <param name="Id">The rule id.</param>

@@ -2,11 +2,10 @@ using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Churn.Abstractions;
-using Churn.Rules.Language;
-using Churn.Rules.RuleSets;
+using Churn.Rules;
 using Microsoft.Extensions.Options;
 
-namespace Churn.Rules.Engine;
+namespace Churn.Rules;
 
 /// <summary>Options of the <see cref="SymptomEngine"/>.</summary>
 public sealed class SymptomEngineOptions

@@ -1,4 +1,4 @@
-namespace Churn.Rules.Language;
+namespace Churn.Rules;
 
 internal abstract record Node(int Line, int Column);
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Churn.Rules.Language;
+namespace Churn.Rules;
 
 internal enum TokenKind
 {

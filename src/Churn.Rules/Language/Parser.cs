@@ -1,4 +1,4 @@
-namespace Churn.Rules.Language;
+namespace Churn.Rules;
 
 /// <summary>Recursive-descent parser: or → and → not → comparison → additive → multiplicative → unary → primary.</summary>
 internal sealed class Parser

@@ -1,7 +1,7 @@
 using System.Linq.Expressions;
 using System.Reflection;
 
-namespace Churn.Rules.Language;
+namespace Churn.Rules;
 
 /// <summary>A rule condition, parsed, type-checked and compiled to a delegate.</summary>
 /// <remarks>Immutable; the predicate is safe to call from many threads.</remarks>

@@ -1,4 +1,4 @@
-namespace Churn.Rules.Language;
+namespace Churn.Rules;
 
 /// <summary>A rule that cannot be used, with the position (1-based line and column in the rule text) of the problem.</summary>
 public abstract class RuleException : Exception

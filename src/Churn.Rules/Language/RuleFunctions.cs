@@ -1,4 +1,4 @@
-namespace Churn.Rules.Language;
+namespace Churn.Rules;
 
 /// <summary>The fixed set of functions rules may call, and the helpers compiled rules use. Nothing else is reachable from a rule.</summary>
 internal static class RuleFunctions

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using Churn.Abstractions;
 
-namespace Churn.Rules.Language;
+namespace Churn.Rules;
 
 /// <summary>The kind of value a rule variable holds.</summary>
 public enum RuleValueType

@@ -1,6 +1,6 @@
-using Churn.Rules.Language;
+using Churn.Rules;
 
-namespace Churn.Rules.RuleSets;
+namespace Churn.Rules;
 
 /// <summary>A rule with its compiled condition.</summary>
 /// <param name="Rule">The rule.</param>

@@ -1,6 +1,6 @@
 using Churn.Abstractions;
 
-namespace Churn.Rules.RuleSets;
+namespace Churn.Rules;
 
 /// <summary>One risk condition: when its expression holds, a symptom fires.</summary>
 /// <param name="Id">A stable id, unique in its rule set.</param>

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Churn.Abstractions;
 
-namespace Churn.Rules.RuleSets;
+namespace Churn.Rules;
 
 /// <summary>A problem in a rule-set file, with its position in the file (1-based line and column).</summary>
 /// <param name="Line">The line in the file.</param>

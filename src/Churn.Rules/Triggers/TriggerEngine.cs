@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Churn.Abstractions;
 
-namespace Churn.Rules.Triggers;
+namespace Churn.Rules;
 
 /// <summary>A condition over a customer's stream of events.</summary>
 /// <param name="Id">The trigger id (the symptom's rule id).</param>

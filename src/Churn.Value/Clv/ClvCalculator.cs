@@ -1,7 +1,6 @@
-using Churn.Value.Models;
-using Churn.Value.Transactions;
+using Churn.Value;
 
-namespace Churn.Value.Clv;
+namespace Churn.Value;
 
 /// <summary>Options of the <see cref="ClvCalculator"/>.</summary>
 public sealed record ClvOptions

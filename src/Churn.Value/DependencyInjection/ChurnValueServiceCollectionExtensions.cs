@@ -1,8 +1,5 @@
 using Churn.Abstractions;
-using Churn.Value.Clv;
-using Churn.Value.Historical;
-using Churn.Value.Models;
-using Churn.Value.Rfm;
+using Churn.Value;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using Churn.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Churn.Value.Historical;
+namespace Churn.Value;
 
 /// <summary>Which figure <see cref="HistoricalValueCalculator"/> reports as <see cref="CustomerValue.Historical"/>.</summary>
 public enum HistoricalValueBasis

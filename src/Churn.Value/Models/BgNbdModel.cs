@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using Churn.Value.Numerics;
 using static Churn.Value.Numerics.SpecialFunctions;
 
-namespace Churn.Value.Models;
+namespace Churn.Value;
 
 /// <summary>The four BG/NBD parameters: purchase rates ~ Gamma(r, α), dropout probabilities ~ Beta(a, b).</summary>
 /// <param name="R">r, the shape of the purchase-rate distribution.</param>

@@ -1,4 +1,4 @@
-namespace Churn.Value.Models;
+namespace Churn.Value;
 
 /// <summary>How a maximum-likelihood fit went.</summary>
 /// <param name="Converged">Whether the optimiser met its stopping rule at a finite optimum.</param>

@@ -1,8 +1,8 @@
 using Churn.Value.Numerics;
-using Churn.Value.Transactions;
+using Churn.Value;
 using static Churn.Value.Numerics.SpecialFunctions;
 
-namespace Churn.Value.Models;
+namespace Churn.Value;
 
 /// <summary>The Gamma-Gamma parameters: transaction values ~ Gamma(p, ν), ν ~ Gamma(q, γ).</summary>
 /// <param name="P">p.</param>

@@ -1,4 +1,4 @@
-namespace Churn.Value.Models;
+namespace Churn.Value;
 
 /// <summary>A fitted model of repeat purchasing (BG/NBD, Pareto/NBD), in the time unit it was fitted in.</summary>
 /// <remarks>Implementations are immutable and safe to share between threads.</remarks>

@@ -1,7 +1,7 @@
 using Churn.Value.Numerics;
 using static Churn.Value.Numerics.SpecialFunctions;
 
-namespace Churn.Value.Models;
+namespace Churn.Value;
 
 /// <summary>The four Pareto/NBD parameters: purchase rates ~ Gamma(r, α), dropout rates ~ Gamma(s, β).</summary>
 /// <param name="R">r.</param>

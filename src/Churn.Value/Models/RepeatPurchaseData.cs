@@ -1,6 +1,6 @@
-using Churn.Value.Transactions;
+using Churn.Value;
 
-namespace Churn.Value.Models;
+namespace Churn.Value;
 
 /// <summary>
 /// The (x, t_x, T) data of a repeat-purchase model, validated and grouped: customers that share

@@ -1,4 +1,4 @@
-namespace Churn.Value.Models;
+namespace Churn.Value;
 
 /// <summary>
 /// Draws customer histories (x, t_x, T) from a BG/NBD process with known parameters: for tests

@@ -1,6 +1,6 @@
 using Churn.Abstractions;
 
-namespace Churn.Value.Rfm;
+namespace Churn.Value;
 
 /// <summary>The named RFM segments (from the recency and frequency scores).</summary>
 public enum RfmSegment

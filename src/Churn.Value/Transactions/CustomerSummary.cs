@@ -1,6 +1,6 @@
 using Churn.Abstractions;
 
-namespace Churn.Value.Transactions;
+namespace Churn.Value;
 
 /// <summary>
 /// A customer's purchase history in the form the BG/NBD, Pareto/NBD and Gamma-Gamma models take,

@@ -1,6 +1,6 @@
 using Churn.Abstractions;
 
-namespace Churn.Value.Transactions;
+namespace Churn.Value;
 
 /// <summary>One purchase.</summary>
 /// <param name="CustomerId">Who bought.</param>

@@ -1,6 +1,5 @@
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Features;
+using Churn.Data;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

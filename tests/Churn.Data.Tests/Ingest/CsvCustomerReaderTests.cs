@@ -1,4 +1,4 @@
-using Churn.Data.Ingest;
+using Churn.Data;
 
 namespace Churn.Data.Tests.Ingest;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Churn.Abstractions;
-using Churn.Data.Ingest;
+using Churn.Data;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

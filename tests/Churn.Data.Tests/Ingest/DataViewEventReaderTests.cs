@@ -1,5 +1,5 @@
 using Churn.Abstractions;
-using Churn.Data.Ingest;
+using Churn.Data;
 using Microsoft.ML;
 
 namespace Churn.Data.Tests.Ingest;

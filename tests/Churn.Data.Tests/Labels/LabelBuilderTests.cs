@@ -1,7 +1,5 @@
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Features;
-using Churn.Data.Labels;
+using Churn.Data;
 
 namespace Churn.Data.Tests.Labels;
 

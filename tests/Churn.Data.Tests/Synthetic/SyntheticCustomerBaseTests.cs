@@ -1,9 +1,5 @@
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Features;
-using Churn.Data.Ingest;
-using Churn.Data.Labels;
-using Churn.Data.Synthetic;
+using Churn.Data;
 
 namespace Churn.Data.Tests.Synthetic;
 

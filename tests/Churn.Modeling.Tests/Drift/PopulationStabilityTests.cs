@@ -1,4 +1,4 @@
-using Churn.Modeling.Drift;
+using Churn.Modeling;
 
 namespace Churn.Modeling.Tests.Drift;
 

@@ -1,4 +1,4 @@
-using Churn.Modeling.Scoring;
+using Churn.Modeling;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,6 +1,5 @@
 using Churn.Abstractions;
-using Churn.Modeling.Scoring;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -1,10 +1,6 @@
 using Churn.Abstractions;
-using Churn.Data.Events;
-using Churn.Data.Features;
-using Churn.Data.Labels;
-using Churn.Data.Synthetic;
-using Churn.Modeling.Metrics;
-using Churn.Modeling.Training;
+using Churn.Data;
+using Churn.Modeling;
 
 namespace Churn.Modeling.Tests.Training;
 

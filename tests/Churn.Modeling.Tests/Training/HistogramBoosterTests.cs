@@ -1,5 +1,4 @@
-using Churn.Modeling.Metrics;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

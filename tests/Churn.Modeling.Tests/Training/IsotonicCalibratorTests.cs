@@ -1,4 +1,4 @@
-using Churn.Modeling.Training;
+using Churn.Modeling;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,5 +1,4 @@
-using Churn.Modeling.Metrics;
-using Churn.Modeling.Training;
+using Churn.Modeling;
 
 namespace Churn.Modeling.Tests.Training;
 

@@ -1,4 +1,4 @@
-using Churn.Modeling.Training;
+using Churn.Modeling;
 
 namespace Churn.Modeling.Tests.Training;
 

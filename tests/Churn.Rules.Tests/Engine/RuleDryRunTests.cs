@@ -1,6 +1,5 @@
 using Churn.Abstractions;
-using Churn.Rules.Engine;
-using Churn.Rules.RuleSets;
+using Churn.Rules;
 
 namespace Churn.Rules.Tests.Engine;
 

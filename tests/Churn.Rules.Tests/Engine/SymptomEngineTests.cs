@@ -1,6 +1,5 @@
 using Churn.Abstractions;
-using Churn.Rules.Engine;
-using Churn.Rules.RuleSets;
+using Churn.Rules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,4 +1,4 @@
-using Churn.Rules.Language;
+using Churn.Rules;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,5 +1,5 @@
 using Churn.Abstractions;
-using Churn.Rules.RuleSets;
+using Churn.Rules;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,5 +1,5 @@
 using Churn.Abstractions;
-using Churn.Rules.Triggers;
+using Churn.Rules;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,6 +1,4 @@
-using Churn.Value.Clv;
-using Churn.Value.Models;
-using Churn.Value.Transactions;
+using Churn.Value;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,5 +1,5 @@
 using Churn.Abstractions;
-using Churn.Value.Historical;
+using Churn.Value;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Churn.Value.Tests.Historical;

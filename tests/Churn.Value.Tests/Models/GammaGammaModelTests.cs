@@ -1,6 +1,5 @@
 using Churn.Abstractions;
-using Churn.Value.Models;
-using Churn.Value.Transactions;
+using Churn.Value;
 
 namespace Churn.Value.Tests.Models;
 

@@ -1,4 +1,4 @@
-using Churn.Value.Models;
+using Churn.Value;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,5 +1,5 @@
 using Churn.Abstractions;
-using Churn.Value.Rfm;
+using Churn.Value;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

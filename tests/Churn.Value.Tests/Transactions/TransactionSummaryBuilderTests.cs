@@ -1,5 +1,5 @@
 using Churn.Abstractions;
-using Churn.Value.Transactions;
+using Churn.Value;
 
 namespace Churn.Value.Tests.Transactions;
 
