@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Churn.Abstractions;
 
 /// <summary>Computes what a customer is worth; a CRM can supply its own formula.</summary>
@@ -12,36 +14,76 @@ public interface ICustomerValueCalculator
     CustomerValue Calculate(CustomerProfile profile, IReadOnlyList<CustomerEvent> events, DateTimeOffset asOf);
 }
 
-/// <summary>Finds symptoms (risk conditions) in a snapshot.</summary>
-/// <remarks>Implementations must be safe to call from several threads at once.</remarks>
+/// <summary>
+/// One customer's features at any instant up to an as-of instant: what point-in-time symptom
+/// detection reads. Nothing after <see cref="AsOf"/> can be seen through it.
+/// </summary>
+/// <remarks>Implementations need not be thread-safe: one history serves one detection.</remarks>
+public interface ICustomerHistory
+{
+    /// <summary>Gets the customer.</summary>
+    CustomerId CustomerId { get; }
+
+    /// <summary>Gets the latest instant the history may be read at.</summary>
+    DateTimeOffset AsOf { get; }
+
+    /// <summary>Gets the features' names and kinds.</summary>
+    FeatureSchema Schema { get; }
+
+    /// <summary>Gets the customer's profile, if known.</summary>
+    CustomerProfile? Profile { get; }
+
+    /// <summary>Gets the earliest instant anything is known about the customer (first event or signup), or <see langword="null"/> when nothing is.</summary>
+    DateTimeOffset? FirstSeen { get; }
+
+    /// <summary>Writes the customer's features as of an instant.</summary>
+    /// <param name="instant">The instant, at most <see cref="AsOf"/>.</param>
+    /// <param name="values">Receives one value per schema feature (NaN for missing).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="instant"/> is after <see cref="AsOf"/>.</exception>
+    void FeaturesAt(DateTimeOffset instant, Span<double> values);
+}
+
+/// <summary>
+/// Finds the symptoms (risk conditions) of a customer as of an instant: a pure function of the
+/// customer's history up to that instant. The same history gives the same symptoms; no clock is
+/// read; <see cref="Symptom.FiredAt"/> comes from the data.
+/// </summary>
+/// <remarks>Implementations must be safe to call from several threads at once and keep no state between calls.</remarks>
 public interface ISymptomDetector
 {
-    /// <summary>Detects the symptoms present in a snapshot.</summary>
-    /// <param name="snapshot">The customer's features.</param>
-    /// <returns>The symptoms that fire, possibly none.</returns>
-    IReadOnlyList<Symptom> Detect(CustomerSnapshot snapshot);
+    /// <summary>Detects the symptoms that hold at <see cref="ICustomerHistory.AsOf"/>.</summary>
+    /// <param name="history">The customer's history.</param>
+    /// <returns>The symptoms: critical and minor ones, then the recapitulative one when the minor weights reach its threshold.</returns>
+    IReadOnlyList<Symptom> Detect(ICustomerHistory history);
 }
 
 /// <summary>Places a customer in one segment.</summary>
 /// <remarks>Implementations must be safe to call from several threads at once.</remarks>
+[Experimental(Diagnostics.Segmentation)]
 public interface ISegmenter
 {
     /// <summary>Gets the segment of an assessed customer.</summary>
     /// <param name="snapshot">The customer's features.</param>
+    /// <param name="profile">The customer's profile (preferences, demographics), if known.</param>
     /// <param name="assessment">The customer's assessment so far.</param>
-    /// <returns>The segment name.</returns>
-    string Segment(CustomerSnapshot snapshot, RiskAssessment assessment);
+    /// <returns>The segment's id.</returns>
+    string Segment(CustomerSnapshot snapshot, CustomerProfile? profile, RiskAssessment assessment);
 }
 
-/// <summary>Scores the churn risk of customers.</summary>
+/// <summary>Scores the churn risk of customers from their snapshots, with the reasons in words; a host may plug in its own model.</summary>
 /// <remarks>Implementations must be safe to call from several threads at once.</remarks>
 public interface IChurnScorer
 {
-    /// <summary>Scores one customer.</summary>
-    /// <param name="snapshot">The customer's features.</param>
-    /// <param name="cancellationToken">Cancels the work.</param>
-    /// <returns>The assessment.</returns>
-    ValueTask<RiskAssessment> AssessAsync(CustomerSnapshot snapshot, CancellationToken cancellationToken = default);
+    /// <summary>Gets the probability of churn of each snapshot.</summary>
+    /// <param name="snapshots">The snapshots.</param>
+    /// <param name="probabilities">Receives one calibrated probability per snapshot.</param>
+    void Score(IReadOnlyList<CustomerSnapshot> snapshots, Span<double> probabilities);
+
+    /// <summary>Gets the strongest reasons behind each snapshot's probability.</summary>
+    /// <param name="snapshots">The snapshots.</param>
+    /// <param name="top">How many reasons per snapshot.</param>
+    /// <returns>Per snapshot, its reasons, strongest first.</returns>
+    IReadOnlyList<IReadOnlyList<RiskReason>> Explain(IReadOnlyList<CustomerSnapshot> snapshots, int top);
 }
 
 /// <summary>An alert raised for the owner of an at-risk customer.</summary>
@@ -49,10 +91,12 @@ public interface IChurnScorer
 /// <param name="Owner">Who should act.</param>
 /// <param name="RaisedAt">When it was raised.</param>
 /// <param name="Message">What happened, in words.</param>
+[Experimental(Diagnostics.Alerts)]
 public sealed record ChurnAlert(RiskAssessment Assessment, string? Owner, DateTimeOffset RaisedAt, string Message);
 
 /// <summary>Receives alerts (a CRM task queue, an email gateway, a chat channel).</summary>
 /// <remarks>Implementations must be safe to call from several threads at once.</remarks>
+[Experimental(Diagnostics.Alerts)]
 public interface IAlertSink
 {
     /// <summary>Delivers an alert.</summary>
@@ -68,10 +112,12 @@ public interface IAlertSink
 /// <param name="Channel">The channel to use.</param>
 /// <param name="Cost">What the action costs the business.</param>
 /// <param name="IsHoldout">Whether the customer was held out (no action, kept for measurement).</param>
+[Experimental(Diagnostics.Interventions)]
 public sealed record InterventionDecision(CustomerId CustomerId, string Action, string? Channel, decimal Cost, bool IsHoldout);
 
 /// <summary>Decides which intervention, if any, a customer gets.</summary>
 /// <remarks>Implementations must be safe to call from several threads at once.</remarks>
+[Experimental(Diagnostics.Interventions)]
 public interface IInterventionPolicy
 {
     /// <summary>Decides for one customer.</summary>
@@ -86,10 +132,12 @@ public interface IInterventionPolicy
 /// <param name="DecidedAt">When it was decided.</param>
 /// <param name="Churned">Whether the customer churned in the evaluation horizon, once known.</param>
 /// <param name="Revenue">Revenue in the evaluation horizon, once known.</param>
+[Experimental(Diagnostics.Outcomes)]
 public sealed record InterventionOutcome(InterventionDecision Decision, DateTimeOffset DecidedAt, bool? Churned, decimal? Revenue);
 
 /// <summary>Stores intervention outcomes for evaluation.</summary>
 /// <remarks>Implementations must be safe to call from several threads at once.</remarks>
+[Experimental(Diagnostics.Outcomes)]
 public interface IOutcomeStore
 {
     /// <summary>Records an outcome.</summary>

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Churn.Modeling;
-using Microsoft.ML;
+using Churn.Modeling.MLNet;
 
 namespace Churn.Benchmarks.Modeling;
 
@@ -18,8 +18,7 @@ public class LogisticBenchmarks
     private const int Features = 30;
     private float[] _features = [];
     private bool[] _labels = [];
-    private IDataView _view = null!;
-    private MLContext _ml = null!;
+    private LearnerData _data = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -40,21 +39,22 @@ public class LogisticBenchmarks
             _labels[i] = random.NextDouble() < 1 / (1 + Math.Exp(-logit));
         }
 
-        _ml = new MLContext(42);
-        _view = Learners.View(_ml, _features, Features, _labels);
-        foreach (var (name, learner) in new[] { ("ML.NET L-BFGS", Learners.FitMlNetLogistic(_ml, _view)), ("own L-BFGS", Learners.FitLogistic(_features, Features, _labels)) })
+        _data = new LearnerData(_features, Features, _labels, null);
+        foreach (var (name, learner) in new[] { ("ML.NET L-BFGS", MlNet()), ("own L-BFGS", OwnAllCores()) })
         {
-            var m = MetricsCalculator.Compute(Learners.Probabilities(learner, _features, Features, _ml), _labels);
+            var m = MetricsCalculator.Compute(learner.Probabilities(_features, Features), _labels);
             Console.WriteLine($"// {name}: ROC-AUC {m.Auc:F5}, log-loss {m.LogLoss:F6}");
         }
     }
 
     [Benchmark(Baseline = true, Description = "ML.NET L-BFGS logistic, 1 thread")]
-    public object MlNet() => Learners.FitMlNetLogistic(_ml, _view);
+    public IFittedLearner MlNet() => MLNetLearners.Logistic.Fit(_data, Settings(1));
 
     [Benchmark(Description = "own L-BFGS logistic, 1 thread")]
-    public object OwnOneThread() => Learners.FitLogistic(_features, Features, _labels, threads: 1);
+    public IFittedLearner OwnOneThread() => new LogisticLearner().Fit(_data, Settings(1));
 
     [Benchmark(Description = "own L-BFGS logistic, all cores (the default)")]
-    public object OwnAllCores() => Learners.FitLogistic(_features, Features, _labels);
+    public IFittedLearner OwnAllCores() => new LogisticLearner().Fit(_data, Settings(0));
+
+    private static LearnerSettings Settings(int threads) => new(new TreeSettings(1, 2, 0.1, 1), 42, threads);
 }

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Churn.Abstractions;
 using Churn.Modeling;
+using Churn.Modeling.MLNet;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
@@ -44,10 +45,10 @@ public class BatchScoringBenchmarks
         return sum;
     }
 
-    [Benchmark(OperationsPerInvoke = Batch, Description = "FastChurnScorer.ScoreBatch, per customer")]
+    [Benchmark(OperationsPerInvoke = Batch, Description = "compiled scorer, batch, per customer")]
     public double Compiled()
     {
-        _model.Fast!.ScoreBatch(_rows, _output);
+        _model.Compiled!.ScoreBatch(_rows, _output);
         return _output[0];
     }
 }
@@ -81,8 +82,8 @@ public class SingleScoringBenchmarks
     [Benchmark(Baseline = true, Description = "ML.NET PredictionEngine, one customer")]
     public float PredictionEngine() => _engine.Predict(_row).Probability;
 
-    [Benchmark(Description = "FastChurnScorer.Score(snapshot), one customer")]
-    public double Compiled() => _model.Fast!.Score(_snapshot);
+    [Benchmark(Description = "ChurnModel.Score(snapshot), one customer")]
+    public double Compiled() => _model.Score(_snapshot);
 }
 
 /// <summary>Training data and models shared by the scoring benchmarks.</summary>
@@ -99,7 +100,7 @@ public static class ScoringData
             return (new CustomerSnapshot("c" + i, DateTimeOffset.UnixEpoch, schema, v), random.NextDouble() < 1 / (1 + Math.Exp(-logit)));
         }).ToList();
         var trees = new TreeSettings(100, 8, 0.1, 20);
-        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.FastTree, Trees = trees }).Train(ModelTable.FromSnapshots(rows)).Model;
+        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Learners = ["fasttree"], Trees = trees }, catalog: LearnerCatalog.Default.WithMLNet()).Train(ModelTable.FromSnapshots(rows)).Model;
 
         var ml = new MLContext(1);
         var training = View(ml, [.. rows.SelectMany(r => r.Item1.Values.ToArray().Select(x => (float)x))], features, [.. rows.Select(r => r.Item2)]);

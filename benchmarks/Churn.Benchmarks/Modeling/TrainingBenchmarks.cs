@@ -1,14 +1,14 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using Churn.Modeling;
-using Microsoft.ML;
+using Churn.Modeling.MLNet;
 
 namespace Churn.Benchmarks.Modeling;
 
 /// <summary>
 /// One tree-model fit on 1M customers x 30 features (200 trees of 8 leaves, learning rate 0.05),
-/// including each learner's data preparation (ML.NET's conversion and binning, the booster's
-/// binning): FastTree on one thread (baseline, the default tree learner before the histogram
+/// including each learner's data preparation (ML.NET's view, conversion and binning, the
+/// booster's binning): FastTree on one thread (baseline, the default tree learner before the histogram
 /// booster) against FastTree and LightGBM on all cores and Churn.Modeling's histogram booster on
 /// one core and all cores. The setup prints each model's AUC on 200k held-out rows.
 /// Run alone: <c>--filter *TrainingBenchmarks*</c>.
@@ -19,8 +19,7 @@ public class TrainingBenchmarks
 {
     private const int Features = 30;
     private readonly TreeSettings _trees = new(200, 8, 0.05, 20);
-    private IDataView _train = null!;
-    private MLContext _ml = null!;
+    private LearnerData _data = null!;
     private float[] _features = [];
     private bool[] _labels = [];
 
@@ -29,29 +28,28 @@ public class TrainingBenchmarks
     {
         var n = BenchData.Smoke ? 5_000 : 1_000_000;
         (_features, _labels) = Data(n, seed: 7);
-        _ml = new MLContext(42);
-        _train = _ml.Data.Cache(Learners.View(_ml, _features, Features, _labels));
+        _data = new LearnerData(_features, Features, _labels, null);
         var (testFeatures, testLabels) = Data(BenchData.Smoke ? 2_000 : 200_000, seed: 8);
-        foreach (var (name, learner) in new[] { ("FastTree 1 thread", Learners.FitTrees(_ml, _train, _trees, 42, 1)), ("LightGBM all cores", Learners.FitLightGbm(_ml, _train, _trees, 42, 0)), ("histogram booster", Learners.FitHistogram(_features, Features, _labels, _trees, 42)) })
+        foreach (var (name, learner) in new[] { ("FastTree 1 thread", FastTreeOneThread()), ("LightGBM all cores", LightGbmAllCores()), ("histogram booster", HistogramAllCores()) })
         {
-            Console.WriteLine($"// {name}: held-out ROC-AUC {MetricsCalculator.Auc(Learners.Probabilities(learner, testFeatures, Features, _ml), testLabels):F4}");
+            Console.WriteLine($"// {name}: held-out ROC-AUC {MetricsCalculator.Auc(learner.Probabilities(testFeatures, Features), testLabels):F4}");
         }
     }
 
     [Benchmark(Baseline = true, Description = "FastTree, 1 thread")]
-    public object FastTreeOneThread() => Learners.FitTrees(_ml, _train, _trees, 42, 1);
+    public IFittedLearner FastTreeOneThread() => MLNetLearners.FastTree.Fit(_data, new LearnerSettings(_trees, 42, 1));
 
     [Benchmark(Description = "FastTree, all cores")]
-    public object FastTreeAllCores() => Learners.FitTrees(_ml, _train, _trees, 42, 0);
+    public IFittedLearner FastTreeAllCores() => MLNetLearners.FastTree.Fit(_data, new LearnerSettings(_trees, 42, 0));
 
     [Benchmark(Description = "LightGBM, all cores")]
-    public object LightGbmAllCores() => Learners.FitLightGbm(_ml, _train, _trees, 42, 0);
+    public IFittedLearner LightGbmAllCores() => MLNetLearners.LightGbm.Fit(_data, new LearnerSettings(_trees, 42, 0));
 
     [Benchmark(Description = "histogram booster, 1 thread")]
-    public object HistogramOneThread() => Learners.FitHistogram(_features, Features, _labels, _trees, 42, 1);
+    public IFittedLearner HistogramOneThread() => new HistGradientBoostingLearner().Fit(_data, new LearnerSettings(_trees, 42, 1));
 
     [Benchmark(Description = "histogram booster, all cores (the default)")]
-    public object HistogramAllCores() => Learners.FitHistogram(_features, Features, _labels, _trees, 42, 0);
+    public IFittedLearner HistogramAllCores() => new HistGradientBoostingLearner().Fit(_data, new LearnerSettings(_trees, 42, 0));
 
     private static (float[] Features, bool[] Labels) Data(int n, int seed)
     {

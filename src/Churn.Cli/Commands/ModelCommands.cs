@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Churn.Abstractions;
 using Churn.Modeling;
+using Churn.Modeling.MLNet;
 using Sylvan.Data.Csv;
 
 namespace Churn.Cli.Commands;
@@ -90,9 +92,9 @@ internal static class ModelCommands
                     BalanceClasses = parse.GetValue(balance),
                     Calibration = parse.GetValue(calibration) == "isotonic" ? CalibrationMethod.Isotonic : CalibrationMethod.Platt,
                     Threads = parse.GetValue(threads),
-                    Trainer = parse.GetValue(trainer) switch { "hgb" => ChurnTrainer.HistGradientBoosting, "fasttree" => ChurnTrainer.FastTree, "lightgbm" => ChurnTrainer.LightGbm, "logistic" => ChurnTrainer.Logistic, _ => ChurnTrainer.Auto },
+                    Learners = LearnersOf(parse.GetValue(trainer)!),
                 };
-                result = new ChurnModelTrainer(options).Train(table, ct);
+                result = new ChurnModelTrainer(options, catalog: Learners).Train(table, ct);
             }
             catch (ArgumentException ex)
             {
@@ -150,7 +152,7 @@ internal static class ModelCommands
             var json = Formats.IsJson(parse, format);
             try
             {
-                var model = ChurnModel.Load(parse.GetValue(modelFile)!);
+                var model = ChurnModel.Load(parse.GetValue(modelFile)!, Learners);
                 var path = parse.GetValue(data)!;
                 if (!File.Exists(path))
                 {
@@ -160,8 +162,8 @@ internal static class ModelCommands
                 var idColumn = parse.GetValue(id) ?? FirstColumn(path);
                 var table = ModelTable.FromCsv(path, null, id: idColumn);
                 var probabilities = model.Score(table);
-                var (why, _) = parse.GetValue(reasons) > 0 ? ReasonExplainer.Explain(model, table, parse.GetValue(reasons)) : ([], []);
-                var levels = new RiskLevelOptions();
+                var why = parse.GetValue(reasons) > 0 ? model.Explain(table, parse.GetValue(reasons)).Reasons : [];
+                var levels = new RiskLevelPolicy();
                 var outPath = parse.GetValue(outFile)!;
                 using (var w = new StreamWriter(outPath, append: false, new System.Text.UTF8Encoding(false)))
                 {
@@ -169,7 +171,7 @@ internal static class ModelCommands
                     for (var i = 0; i < table.Count; i++)
                     {
                         var text = why.Count > 0 ? string.Join("; ", why[i].Select(r => r.Text)) : string.Empty;
-                        w.Write(string.Create(CultureInfo.InvariantCulture, $"{CsvField.Quote(table.Ids![i])},{probabilities[i]:R},{levels.LevelOf(probabilities[i]).ToString().ToLowerInvariant()},{CsvField.Quote(text)}\n"));
+                        w.Write(string.Create(CultureInfo.InvariantCulture, $"{CsvField.Quote(table.Ids![i])},{probabilities[i]:R},{RiskLevelPolicy.Name(levels.LevelOf(probabilities[i]))},{CsvField.Quote(text)}\n"));
                     }
                 }
 
@@ -254,6 +256,16 @@ internal static class ModelCommands
         });
         return command;
     }
+
+    /// <summary>The learners the CLI trains with and reads: the built-in ones and ML.NET's.</summary>
+    internal static LearnerCatalog Learners { get; } = LearnerCatalog.Default.WithMLNet();
+
+    /// <summary>The learners of a --trainer value.</summary>
+    internal static List<string> LearnersOf(string trainer) => trainer switch
+    {
+        "auto" => [.. ChurnModelTrainerOptions.DefaultLearners],
+        var one => [one],
+    };
 
     private static string FirstColumn(string path)
     {

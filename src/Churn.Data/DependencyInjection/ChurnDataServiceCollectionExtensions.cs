@@ -1,75 +1,49 @@
+using Churn.Abstractions;
 using Churn.Data;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Options of the Churn.Data services.</summary>
-public sealed class ChurnDataOptions
-{
-    /// <summary>Gets the feature windows and parallelism.</summary>
-    public FeatureBuilderOptions Features { get; } = new();
-
-    /// <summary>Gets the churn definition and horizon.</summary>
-    public LabelOptions Labels { get; } = new();
-
-    /// <summary>Gets the events CSV column mapping.</summary>
-    public CsvEventReaderOptions EventsCsv { get; } = new();
-}
-
-/// <summary>Registers Churn.Data: <see cref="FeatureBuilder"/>, <see cref="LabelBuilder"/> and <see cref="CsvEventReader"/>.</summary>
-public static class ChurnDataServiceCollectionExtensions
+/// <summary>Registers Churn.Data on the Churn.Sdk builder: <see cref="FeatureBuilder"/> (and its <see cref="FeatureSchema"/>), <see cref="LabelBuilder"/> and <see cref="CsvEventReader"/>, each with its own validated options.</summary>
+public static class ChurnDataBuilderExtensions
 {
     /// <summary>Adds the Churn.Data services. Calling it twice is harmless; a host's own registrations win.</summary>
-    /// <param name="services">The services.</param>
-    /// <param name="configure">Configures the options.</param>
-    /// <returns>A builder for follow-up registrations such as <see cref="AddFeature{T}"/>.</returns>
-    public static IChurnDataBuilder AddChurnData(this IServiceCollection services, Action<ChurnDataOptions>? configure = null)
+    /// <param name="churn">The builder.</param>
+    /// <param name="configure">Configures the feature windows and parallelism.</param>
+    /// <returns>The builder.</returns>
+    public static IChurnBuilder AddData(this IChurnBuilder churn, Action<FeatureBuilderOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<ChurnDataOptions>()
-            .Configure(configure ?? (_ => { }))
-            .Validate(
-                o =>
-                {
-                    try
-                    {
-                        o.Features.Validate();
-                        _ = new LabelBuilder(o.Labels);
-                        return true;
-                    }
-                    catch (ArgumentException)
-                    {
-                        return false;
-                    }
-                },
-                "ChurnDataOptions are invalid: feature windows must be distinct and within 1..3650 days, the label horizon positive.")
-            .ValidateOnStart();
+        ArgumentNullException.ThrowIfNull(churn);
+        var services = churn.Services;
+        services.AddOptionsWithValidateOnStart<FeatureBuilderOptions, FeatureBuilderOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FeatureBuilderOptions>, FeatureBuilderOptionsRules>());
+        services.AddOptionsWithValidateOnStart<LabelOptions, LabelOptionsValidator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LabelOptions>, LabelOptionsRules>());
+        services.AddOptions<CsvEventReaderOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CsvEventReaderOptions>, CsvEventReaderOptionsRules>());
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new FeatureBuilder(sp.GetRequiredService<IOptions<ChurnDataOptions>>().Value.Features, sp.GetServices<IFeatureDefinition>()));
-        services.TryAddSingleton(sp => new LabelBuilder(sp.GetRequiredService<IOptions<ChurnDataOptions>>().Value.Labels));
-        services.TryAddSingleton(sp => new CsvEventReader(sp.GetRequiredService<IOptions<ChurnDataOptions>>().Value.EventsCsv));
-        return new ChurnDataBuilder(services);
+        services.TryAddSingleton(sp => new FeatureBuilder(sp.GetRequiredService<IOptions<FeatureBuilderOptions>>().Value, sp.GetServices<IFeatureDefinition>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<FeatureBuilder>().Schema);
+        services.TryAddSingleton(sp => new LabelBuilder(sp.GetRequiredService<IOptions<LabelOptions>>().Value));
+        services.TryAddSingleton(sp => new CsvEventReader(sp.GetRequiredService<IOptions<CsvEventReaderOptions>>().Value));
+        return churn;
     }
 
     /// <summary>Adds a host feature definition to every snapshot.</summary>
     /// <typeparam name="T">The feature type.</typeparam>
-    /// <param name="builder">The builder.</param>
+    /// <param name="churn">The builder.</param>
     /// <returns>The builder.</returns>
-    public static IChurnDataBuilder AddFeature<T>(this IChurnDataBuilder builder)
+    public static IChurnBuilder AddFeature<T>(this IChurnBuilder churn)
         where T : class, IFeatureDefinition
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureDefinition, T>());
-        return builder;
+        ArgumentNullException.ThrowIfNull(churn);
+        churn.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureDefinition, T>());
+        return churn;
     }
 }
-
-/// <summary>Follow-up registrations for Churn.Data.</summary>
-public interface IChurnDataBuilder
-{
-    /// <summary>Gets the services.</summary>
-    IServiceCollection Services { get; }
-}
-
-internal sealed record ChurnDataBuilder(IServiceCollection Services) : IChurnDataBuilder;

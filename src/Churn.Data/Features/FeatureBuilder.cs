@@ -33,8 +33,7 @@ public sealed class FeatureBuilder
     /// <exception cref="ArgumentException">The options are invalid, or a custom feature's name clashes.</exception>
     public FeatureBuilder(FeatureBuilderOptions? options = null, IEnumerable<IFeatureDefinition>? customFeatures = null)
     {
-        options ??= new FeatureBuilderOptions();
-        options.Validate();
+        options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new FeatureBuilderOptions(), new FeatureBuilderOptionsValidator(), new FeatureBuilderOptionsRules());
         _windows = [.. options.WindowDays.Order()];
         _custom = customFeatures?.ToArray() ?? [];
         _parallelism = options.MaxDegreeOfParallelism;
@@ -142,6 +141,26 @@ public sealed class FeatureBuilder
                 }
             });
         return new SnapshotBatch(Schema, asOf, ids, values);
+    }
+
+    /// <summary>Prepares to compute features from one log many times (per customer, per instant) without allocating per call.</summary>
+    /// <param name="log">The events.</param>
+    /// <returns>The log's feature source.</returns>
+    public LogFeatures For(EventLog log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return new LogFeatures(this, log, RolesOf(log));
+    }
+
+    /// <summary>Computes one customer's features as of an instant (called by <see cref="LogFeatures"/>).</summary>
+    internal void Compute(EventLog log, object roles, int customerIndex, DateTimeOffset asOf, CustomerProfile? profile, Span<double> values)
+    {
+        if (values.Length != Schema.Count)
+        {
+            throw new ArgumentException($"{values.Length} places for {Schema.Count} features.", nameof(values));
+        }
+
+        Compute(log.TimelineAsOf(customerIndex, asOf), (Role[])roles, profile, asOf, values);
     }
 
     private static IEnumerable<FeatureDefinition> Definitions(int[] windows)

@@ -19,7 +19,7 @@ public sealed class CsvEventReader
 
     /// <summary>Initializes a new instance of the <see cref="CsvEventReader"/> class.</summary>
     /// <param name="options">Column mapping and error handling; defaults when null.</param>
-    public CsvEventReader(CsvEventReaderOptions? options = null) => _options = options ?? new CsvEventReaderOptions();
+    public CsvEventReader(CsvEventReaderOptions? options = null) => _options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new CsvEventReaderOptions(), new CsvEventReaderOptionsRules());
 
     /// <summary>Reads a CSV file.</summary>
     /// <param name="path">The file.</param>

@@ -66,3 +66,38 @@ public sealed class CsvEventReaderOptions
     /// <value>The default is <see langword="false"/>.</value>
     public bool RejectNegativeAmounts { get; set; }
 }
+
+/// <summary>The rules of <see cref="CsvEventReaderOptions"/>.</summary>
+internal sealed class CsvEventReaderOptionsRules : Microsoft.Extensions.Options.IValidateOptions<CsvEventReaderOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, CsvEventReaderOptions options)
+    {
+        var b = new Microsoft.Extensions.Options.ValidateOptionsResultBuilder();
+        if (string.IsNullOrWhiteSpace(options.CustomerColumn))
+        {
+            b.AddError("the customer id column must be named", nameof(options.CustomerColumn));
+        }
+
+        if (string.IsNullOrWhiteSpace(options.TimeColumn))
+        {
+            b.AddError("the timestamp column must be named", nameof(options.TimeColumn));
+        }
+
+        if (options.TypeColumn is null && string.IsNullOrWhiteSpace(options.FixedType))
+        {
+            b.AddError("without a type column, a fixed type is needed", nameof(options.FixedType));
+        }
+
+        if (options.Delimiter is '"' or '\r' or '\n' or '\0')
+        {
+            b.AddError("the delimiter cannot be a quote, a line break or NUL", nameof(options.Delimiter));
+        }
+
+        if (!Enum.IsDefined(options.ErrorMode))
+        {
+            b.AddError($"'{options.ErrorMode}' is not an error mode", nameof(options.ErrorMode));
+        }
+
+        return b.Build();
+    }
+}

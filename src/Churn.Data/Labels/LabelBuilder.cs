@@ -23,6 +23,7 @@ public sealed class LabelOptions
     /// <summary>Gets or sets the prediction horizon in days: the label looks at (as-of, as-of + horizon].
     /// For <see cref="ChurnDefinition.NonContractual"/> it is also the inactivity period N that defines churn.</summary>
     /// <value>The default is 30 days.</value>
+    [System.ComponentModel.DataAnnotations.Range(1, 3650)]
     public int HorizonDays { get; set; } = 30;
 
     /// <summary>Gets or sets the event types that count as activity for <see cref="ChurnDefinition.NonContractual"/>.</summary>
@@ -36,11 +37,46 @@ public sealed class LabelOptions
     public DateTimeOffset? ObservedUntil { get; set; }
 }
 
+[Microsoft.Extensions.Options.OptionsValidator]
+internal sealed partial class LabelOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<LabelOptions>
+{
+}
+
+/// <summary>The rules of <see cref="LabelOptions"/> that span members.</summary>
+internal sealed class LabelOptionsRules : Microsoft.Extensions.Options.IValidateOptions<LabelOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, LabelOptions options)
+    {
+        var b = new Microsoft.Extensions.Options.ValidateOptionsResultBuilder();
+        if (options.Definition == ChurnDefinition.NonContractual && (options.ActivityTypes is null || options.ActivityTypes.Count == 0))
+        {
+            b.AddError("a non-contractual definition needs at least one activity type", nameof(options.ActivityTypes));
+        }
+
+        if (!Enum.IsDefined(options.Definition))
+        {
+            b.AddError($"'{options.Definition}' is not a churn definition", nameof(options.Definition));
+        }
+
+        return b.Build();
+    }
+}
+
 /// <summary>A customer's churn label at one instant.</summary>
 /// <param name="CustomerId">The customer.</param>
 /// <param name="AsOf">The instant the features describe.</param>
 /// <param name="Churned">Whether the customer churned in the horizon.</param>
 public readonly record struct ChurnLabel(CustomerId CustomerId, DateTimeOffset AsOf, bool Churned);
+
+/// <summary>Whether a customer had already churned at an instant.</summary>
+/// <param name="Churned">Whether the customer had churned.</param>
+/// <param name="ChurnedAt">When, if churned.</param>
+/// <param name="How">How, in words (for example "cancelled the subscription"), if churned.</param>
+public readonly record struct ChurnStatus(bool Churned, DateTimeOffset? ChurnedAt, string? How)
+{
+    /// <summary>Gets the status of a customer who has not churned.</summary>
+    public static ChurnStatus Active => default;
+}
 
 /// <summary>Snapshots with their labels, stacked over one or more as-of instants.</summary>
 /// <param name="Schema">The feature schema.</param>
@@ -67,16 +103,7 @@ public sealed class LabelBuilder
     /// <exception cref="ArgumentException">The horizon is not positive, or no activity type is given.</exception>
     public LabelBuilder(LabelOptions? options = null)
     {
-        _options = options ?? new LabelOptions();
-        if (_options.HorizonDays <= 0)
-        {
-            throw new ArgumentException($"The horizon must be at least one day; it is {_options.HorizonDays}.", nameof(options));
-        }
-
-        if (_options.Definition == ChurnDefinition.NonContractual && _options.ActivityTypes.Count == 0)
-        {
-            throw new ArgumentException("A non-contractual definition needs at least one activity type.", nameof(options));
-        }
+        _options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new LabelOptions(), new LabelOptionsValidator(), new LabelOptionsRules());
     }
 
     /// <summary>Gets the horizon.</summary>
@@ -94,6 +121,53 @@ public sealed class LabelBuilder
         ArgumentNullException.ThrowIfNull(log);
         CheckCoverage(log, asOf);
         return LabelCore(log, customerIndex, asOf, Codes(log));
+    }
+
+    /// <summary>Tells whether a customer had already churned at an instant, by the churn definition: for contractual churn, the latest subscription event at or before the instant is a cancellation; for non-contractual churn, no activity in the horizon length before it.</summary>
+    /// <param name="log">The events.</param>
+    /// <param name="customerIndex">The customer's position in the log.</param>
+    /// <param name="asOf">The instant; later events are not read.</param>
+    /// <returns>The status.</returns>
+    public ChurnStatus StatusAt(EventLog log, int customerIndex, DateTimeOffset asOf)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        var codes = Codes(log);
+        var timeline = log.TimelineAsOf(customerIndex, asOf);
+        var ticks = timeline.Ticks;
+        var types = timeline.TypeCodes;
+        if (_options.Definition == ChurnDefinition.Contractual)
+        {
+            for (var i = ticks.Length - 1; i >= 0; i--)
+            {
+                if (types[i] == codes.Cancel)
+                {
+                    return new ChurnStatus(true, new DateTimeOffset(ticks[i], TimeSpan.Zero), "cancelled the subscription");
+                }
+
+                if (types[i] == codes.Start)
+                {
+                    break;
+                }
+            }
+
+            return ChurnStatus.Active;
+        }
+
+        var horizon = Horizon.Ticks;
+        var limit = asOf.UtcTicks;
+        for (var i = ticks.Length - 1; i >= 0; i--)
+        {
+            if (codes.Activity[types[i]])
+            {
+                return limit - ticks[i] < horizon
+                    ? ChurnStatus.Active
+                    : new ChurnStatus(true, new DateTimeOffset(ticks[i] + horizon, TimeSpan.Zero), $"no activity for {_options.HorizonDays} days");
+            }
+        }
+
+        return ticks.Length == 0 || limit - ticks[0] < horizon
+            ? ChurnStatus.Active
+            : new ChurnStatus(true, new DateTimeOffset(ticks[0] + horizon, TimeSpan.Zero), $"no activity for {_options.HorizonDays} days");
     }
 
     /// <summary>Labels every customer at risk at an instant.</summary>

@@ -10,6 +10,7 @@ public sealed class SyntheticOptions
 {
     /// <summary>Gets or sets the number of customers (1 to 10,000,000).</summary>
     /// <value>The default is 10,000.</value>
+    [System.ComponentModel.DataAnnotations.Range(1, 10_000_000)]
     public int Customers { get; set; } = 10_000;
 
     /// <summary>Gets or sets the seed: the same seed gives the same base.</summary>
@@ -22,44 +23,27 @@ public sealed class SyntheticOptions
 
     /// <summary>Gets or sets how many 30-day months of history precede <see cref="AsOf"/>; churn can happen at each month's end.</summary>
     /// <value>The default is 12.</value>
+    [System.ComponentModel.DataAnnotations.Range(1, 120)]
     public int HistoryMonths { get; set; } = 12;
 
     /// <summary>Gets or sets the mean number of logins per customer per month.</summary>
     /// <value>The default is 4.</value>
+    [System.ComponentModel.DataAnnotations.Range(0.0, 1000.0)]
     public double LoginsPerMonth { get; set; } = 4;
 
     /// <summary>Gets or sets the mean number of one-off (add-on) purchases per customer per month, on top of the monthly subscription payment. Each customer's own rate is drawn from a gamma distribution around it, so purchase rates differ between customers as they do in real bases.</summary>
     /// <value>The default is 0.5.</value>
+    [System.ComponentModel.DataAnnotations.Range(0.0, 100.0)]
     public double AddOnPurchasesPerMonth { get; set; } = 0.5;
 
     /// <summary>Gets or sets a value indicating whether events carry an <c>event_id</c>.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool IncludeEventIds { get; set; } = true;
+}
 
-    /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">A value is out of range.</exception>
-    public void Validate()
-    {
-        if (Customers is < 1 or > 10_000_000)
-        {
-            throw new ArgumentException($"Customers must be between 1 and 10,000,000; it is {Customers}.", nameof(Customers));
-        }
-
-        if (HistoryMonths is < 1 or > 120)
-        {
-            throw new ArgumentException($"HistoryMonths must be between 1 and 120; it is {HistoryMonths}.", nameof(HistoryMonths));
-        }
-
-        if (!(LoginsPerMonth >= 0 && LoginsPerMonth <= 1000))
-        {
-            throw new ArgumentException($"LoginsPerMonth must be between 0 and 1000; it is {LoginsPerMonth}.", nameof(LoginsPerMonth));
-        }
-
-        if (!(AddOnPurchasesPerMonth >= 0 && AddOnPurchasesPerMonth <= 100))
-        {
-            throw new ArgumentException($"AddOnPurchasesPerMonth must be between 0 and 100; it is {AddOnPurchasesPerMonth}.", nameof(AddOnPurchasesPerMonth));
-        }
-    }
+[Microsoft.Extensions.Options.OptionsValidator]
+internal sealed partial class SyntheticOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<SyntheticOptions>
+{
 }
 
 /// <summary>What the generator knows about a customer that real data would hide.</summary>
@@ -98,8 +82,7 @@ public sealed class SyntheticCustomerBase
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public SyntheticCustomerBase(SyntheticOptions? options = null)
     {
-        _options = options ?? new SyntheticOptions();
-        _options.Validate();
+        _options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new SyntheticOptions(), new SyntheticOptionsValidator());
     }
 
     /// <summary>Gets the first instant of generated activity (<see cref="SyntheticOptions.AsOf"/> minus the history).</summary>

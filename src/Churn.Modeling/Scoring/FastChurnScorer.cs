@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
@@ -6,14 +5,6 @@ using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Churn.Abstractions;
-using Churn.Modeling;
-using Microsoft.ML;
-using MlPlatt = Microsoft.ML.Calibrators.PlattCalibrator;
-using Microsoft.ML.Calibrators;
-using Microsoft.ML.Data;
-using Microsoft.ML.Trainers;
-using Microsoft.ML.Trainers.FastTree;
-using Microsoft.ML.Transforms;
 
 namespace Churn.Modeling;
 
@@ -25,11 +16,11 @@ namespace Churn.Modeling;
 /// batches and for one customer at a time.
 /// </summary>
 /// <remarks>Immutable and thread-safe: scoring allocates nothing and shares no state.</remarks>
-public sealed class FastChurnScorer
+internal sealed class FastChurnScorer
 {
     private readonly ILearner[] _learners;
-    private readonly Churn.Modeling.PlattCalibrator _calibrator;
-    private readonly Churn.Modeling.IsotonicCalibrator? _isotonic;
+    private readonly PlattCalibrator _calibrator;
+    private readonly IsotonicCalibrator? _isotonic;
     private readonly bool _eightAtATime;
     private readonly double[] _means;
     private readonly double[] _codes;
@@ -41,7 +32,7 @@ public sealed class FastChurnScorer
     // threads always see a consistent pair.
     private (FeatureSchema? Schema, int[] Indices) _lastMap = (null, []);
 
-    private FastChurnScorer(ILearner[] learners, Churn.Modeling.PlattCalibrator calibrator, Churn.Modeling.IsotonicCalibrator? isotonic, Featurizer featurizer)
+    private FastChurnScorer(ILearner[] learners, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, Featurizer featurizer)
     {
         _isotonic = isotonic;
         _learners = learners;
@@ -168,16 +159,15 @@ public sealed class FastChurnScorer
         Parallel.For(0, chunks, k => Score(rows.Span, probabilities.Span, k * chunk, Math.Min(n, (k + 1) * chunk)));
     }
 
-    internal static FastChurnScorer? TryCompile(IReadOnlyList<FittedLearner> learners, Churn.Modeling.PlattCalibrator calibrator, Churn.Modeling.IsotonicCalibrator? isotonic, Featurizer featurizer)
+    internal static FastChurnScorer? TryCompile(IReadOnlyList<IFittedLearner> learners, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, Featurizer featurizer)
     {
         var compiled = new List<ILearner>();
         foreach (var learner in learners)
         {
-            ILearner? c = learner.Trees is { } own ? Forest.From(own) : learner.Linear is { } linear ? Linear.From(linear) : learner.Transformer switch
+            ILearner? c = learner.Compile() switch
             {
-                ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<FastTreeBinaryModelParameters, MlPlatt> trees } => Forest.From(trees.SubModel.TrainedTreeEnsemble, trees.Calibrator),
-                ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<Microsoft.ML.Trainers.LightGbm.LightGbmBinaryModelParameters, MlPlatt> lgbm } => Forest.From(lgbm.SubModel.TrainedTreeEnsemble, lgbm.Calibrator),
-                IEnumerable<ITransformer> chain => Linear.From([.. chain]),
+                CompiledTrees trees => Forest.From(trees, featurizer.FeatureNames.Count),
+                CompiledLinear linear when linear.Weights.Length == featurizer.FeatureNames.Count => Linear.From(linear),
                 _ => null,
             };
             if (c is null)
@@ -189,6 +179,22 @@ public sealed class FastChurnScorer
         }
 
         return new FastChurnScorer([.. compiled], calibrator, isotonic, featurizer);
+    }
+
+    /// <summary>Gets a value indicating whether snapshots can be scored directly (every input is numeric).</summary>
+    public bool CanScoreSnapshots => _snapshotSlots.Length == FeatureCount;
+
+    /// <summary>Scores encoded rows on the calling thread.</summary>
+    /// <param name="rows">Row-major rows, <see cref="FeatureCount"/> each.</param>
+    /// <param name="probabilities">Receives one probability per row.</param>
+    public void ScoreSerial(ReadOnlySpan<float> rows, Span<double> probabilities)
+    {
+        if (rows.Length != (long)probabilities.Length * FeatureCount)
+        {
+            throw new ArgumentException($"{rows.Length} floats do not make {probabilities.Length} rows of {FeatureCount} features.", nameof(rows));
+        }
+
+        Score(rows, probabilities, 0, probabilities.Length);
     }
 
     private void Score(ReadOnlySpan<float> rows, Span<double> probabilities, int from, int to)
@@ -446,58 +452,25 @@ public sealed class FastChurnScorer
             }
         }
 
-        public static Forest? From(RegressionTreeEnsemble ensemble, MlPlatt calibrator)
+        /// <summary>Takes a compiled ensemble; a root that is a single leaf becomes a node that always goes left to it.</summary>
+        public static Forest? From(CompiledTrees trees, int width)
         {
-            var roots = new List<int>();
-            var feature = new List<int>();
-            var threshold = new List<float>();
-            var left = new List<int>();
-            var right = new List<int>();
-            var leaf = new List<double>();
-            for (var t = 0; t < ensemble.Trees.Count; t++)
+            int nodes = trees.Feature.Length, leaves = trees.Leaves.Length;
+            if (trees.Threshold.Length != nodes || trees.Left.Length != nodes || trees.Right.Length != nodes)
             {
-                var tree = ensemble.Trees[t];
-                if (tree.CategoricalSplitFlags.Any(f => f))
+                return null;
+            }
+
+            bool Valid(int child) => child >= 0 ? child < nodes : ~child < leaves;
+            for (var n = 0; n < nodes; n++)
+            {
+                // Children come after their parent, so no walk can loop.
+                if ((uint)trees.Feature[n] >= (uint)width || !Valid(trees.Left[n]) || !Valid(trees.Right[n]) || (trees.Left[n] >= 0 && trees.Left[n] <= n) || (trees.Right[n] >= 0 && trees.Right[n] <= n))
                 {
                     return null;
                 }
-
-                var weight = ensemble.TreeWeights[t];
-                var nodeBase = feature.Count;
-                var leafBase = leaf.Count;
-                if (tree.NumberOfNodes == 0)
-                {
-                    // A stump: one leaf. Encode as a node that always goes left to the leaf.
-                    roots.Add(feature.Count);
-                    feature.Add(0);
-                    threshold.Add(float.PositiveInfinity);
-                    left.Add(~leaf.Count);
-                    right.Add(~leaf.Count);
-                    leaf.Add(weight * tree.LeafValues[0]);
-                    continue;
-                }
-
-                roots.Add(nodeBase);
-                for (var n = 0; n < tree.NumberOfNodes; n++)
-                {
-                    feature.Add(tree.NumericalSplitFeatureIndexes[n]);
-                    threshold.Add(tree.NumericalSplitThresholds[n]);
-                    left.Add(tree.LeftChild[n] >= 0 ? nodeBase + tree.LeftChild[n] : ~(leafBase + ~tree.LeftChild[n]));
-                    right.Add(tree.RightChild[n] >= 0 ? nodeBase + tree.RightChild[n] : ~(leafBase + ~tree.RightChild[n]));
-                }
-
-                foreach (var v in tree.LeafValues)
-                {
-                    leaf.Add(weight * v);
-                }
             }
 
-            return new Forest([.. roots], [.. feature], [.. threshold], [.. left], [.. right], [.. leaf], ensemble.Bias, calibrator.Slope, calibrator.Offset);
-        }
-
-        /// <summary>Takes the histogram booster's trees: p = 1 / (1 + exp(−(bias + Σ leaves))), so slope −1 and offset 0.</summary>
-        public static Forest From(BoostedTrees trees)
-        {
             var roots = new int[trees.Roots.Length];
             var feature = new List<int>(trees.Feature);
             var threshold = new List<float>(trees.Threshold);
@@ -506,9 +479,13 @@ public sealed class FastChurnScorer
             for (var t = 0; t < roots.Length; t++)
             {
                 roots[t] = trees.Roots[t];
+                if (!Valid(roots[t]))
+                {
+                    return null;
+                }
+
                 if (roots[t] < 0)
                 {
-                    // A single leaf: a node that always goes left to it, as for ML.NET's stumps.
                     roots[t] = feature.Count;
                     feature.Add(0);
                     threshold.Add(float.PositiveInfinity);
@@ -517,7 +494,7 @@ public sealed class FastChurnScorer
                 }
             }
 
-            return new Forest(roots, [.. feature], [.. threshold], [.. left], [.. right], [.. trees.Leaves], trees.Bias, -1, 0);
+            return new Forest(roots, [.. feature], [.. threshold], [.. left], [.. right], [.. trees.Leaves], trees.Bias, trees.Slope, trees.Offset);
         }
 
         public double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes)
@@ -693,36 +670,8 @@ public sealed class FastChurnScorer
 
         private Linear(double[] weights, double bias, double slope, double offset) => (_weights, _bias, _slope, _offset) = (weights, bias, slope, offset);
 
-        /// <summary>Takes the logistic learner's weights: p = 1 / (1 + exp(−(b + w·x))), so slope −1 and offset 0.</summary>
-        public static Linear From(LinearModel model) => new([.. model.Weights], model.Bias, -1, 0);
-
-        public static Linear? From(ITransformer[] parts)
-        {
-            if (parts.Length != 2 || parts[0] is not NormalizingTransformer normalizer
-                || parts[1] is not ISingleFeaturePredictionTransformer<object> { Model: CalibratedModelParametersBase<LinearBinaryModelParameters, MlPlatt> predictor }
-                || normalizer.GetNormalizerModelParameters(0) is not NormalizingTransformer.AffineNormalizerModelParameters<ImmutableArray<float>> affine)
-            {
-                return null;
-            }
-
-            var weights = predictor.SubModel.Weights.ToArray();
-            var scale = affine.Scale;
-            var offset = affine.Offset;
-            var folded = new double[weights.Length];
-            double bias = predictor.SubModel.Bias;
-            for (var i = 0; i < weights.Length; i++)
-            {
-                // y = (x - offset) * scale, score = w·y + b  →  score = (w * scale)·x + (b - Σ w * scale * offset).
-                var s = scale.Length == 1 ? scale[0] : scale[i];
-                folded[i] = weights[i] * s;
-                if (!offset.IsDefaultOrEmpty)
-                {
-                    bias -= weights[i] * s * (offset.Length == 1 ? offset[0] : offset[i]);
-                }
-            }
-
-            return new Linear(folded, bias, predictor.Calibrator.Slope, predictor.Calibrator.Offset);
-        }
+        /// <summary>Takes a compiled linear model.</summary>
+        public static Linear From(CompiledLinear model) => new([.. model.Weights], model.Bias, model.Slope, model.Offset);
 
         public double Probability(ReadOnlySpan<float> row, ReadOnlySpan<double> means, ReadOnlySpan<double> codes)
         {

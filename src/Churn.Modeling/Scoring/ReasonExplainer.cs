@@ -10,50 +10,47 @@ namespace Churn.Modeling;
 /// for numbers, the most common level for categories). Positive contributions push the risk up.
 /// Global importance is the mean absolute contribution.
 /// </summary>
-public static class ReasonExplainer
+/// <remarks>
+/// With a compiled model the rows are encoded once; each block of 4,096 rows is then scored once
+/// per column with that column's slots set to the typical value in a scratch copy of the block,
+/// and blocks run on all cores. Each row keeps a running top few, so words are made only for
+/// those. Importance sums are added block by block in order: the same result for any thread count.
+/// </remarks>
+internal static class ReasonExplainer
 {
-    /// <summary>Explains every row of a table.</summary>
-    /// <param name="model">The model.</param>
-    /// <param name="table">The data.</param>
-    /// <param name="top">How many reasons per row.</param>
-    /// <returns>Per row, the strongest reasons (by absolute contribution), and the global importance per column.</returns>
-    public static (IReadOnlyList<IReadOnlyList<RiskReason>> Reasons, IReadOnlyList<(string Feature, double Importance)> Importance) Explain(ChurnModel model, ModelTable table, int top = 3)
+    private const int Block = 4096;
+
+    /// <summary>Writes the encoded rows [from, from + count) (raw: missing numbers NaN) into a block buffer.</summary>
+    internal delegate void EncodeBlock(int from, int count, Span<float> target);
+
+    public static ModelExplanation Explain(ChurnModel model, ModelTable table, int top = 3)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(table);
         ArgumentOutOfRangeException.ThrowIfNegative(top);
-        var n = table.Count;
-        var baseline = model.Score(table);
-        var specs = model.Featurizer.Specs;
+        var problems = model.Featurizer.Check(table);
+        if (problems.Count > 0)
+        {
+            throw new ModelFileException("The data does not match the model: " + string.Join("; ", problems) + ".");
+        }
 
-        // Each row keeps its strongest reasons as they come (spec index and contribution, strongest
-        // first; ties keep the earlier column): words are made only for those, at the end.
+        var n = table.Count;
+        var specs = model.Featurizer.Specs;
         var keep = Math.Min(top, specs.Count);
         var best = new int[n * keep];
         var strength = new double[n * keep];
         Array.Fill(best, -1);
-        var indices = new int[specs.Count];
-        var importance = new List<(string, double)>();
-        for (var f = 0; f < specs.Count; f++)
+        var indices = specs.Select(spec => table.Columns.Select((c, i) => (c, i)).First(x => string.Equals(x.c.Name, spec.Name, StringComparison.OrdinalIgnoreCase)).i).ToArray();
+        double[] totals;
+        if (model.Compiled is { } compiled && n > 0)
         {
-            var spec = specs[f];
-            var index = indices[f] = table.Columns.Select((c, i) => (c, i)).First(x => string.Equals(x.c.Name, spec.Name, StringComparison.OrdinalIgnoreCase)).i;
-            var column = table.Columns[index];
-            ModelColumn typical = spec.Kind == ModelColumnKind.Numeric
-                ? column with { Numbers = Enumerable.Repeat(spec.Mean, n).ToArray(), Categories = null, Kind = ModelColumnKind.Numeric }
-                : column with { Categories = Enumerable.Repeat(spec.Levels.Count > 0 ? spec.Levels[0] : null, n).ToArray(), Numbers = null, Kind = ModelColumnKind.Categorical };
-            var columns = table.Columns.ToArray();
-            columns[index] = typical;
-            var changed = model.Score(new ModelTable(columns, null, null, null));
-            double sum = 0;
-            for (var r = 0; r < n; r++)
-            {
-                var contribution = baseline[r] - changed[r];
-                sum += Math.Abs(contribution);
-                Keep(best.AsSpan(r * keep, keep), strength.AsSpan(r * keep, keep), f, contribution);
-            }
-
-            importance.Add((spec.Name, sum / Math.Max(1, n)));
+            var rows = model.Featurizer.Encode(table, MissingMode.Raw);
+            var width = compiled.FeatureCount;
+            totals = Compiled(model, compiled, n, (from, count, target) => rows.AsSpan(from * width, count * width).CopyTo(target), keep, best, strength, parallel: true);
+        }
+        else
+        {
+            totals = Reference(model, table, indices, keep, best, strength);
         }
 
         var perRow = new IReadOnlyList<RiskReason>[n];
@@ -66,17 +63,173 @@ public static class ReasonExplainer
                 var contribution = strength[(r * keep) + k];
                 var column = table.Columns[indices[f]];
                 var value = column.Kind == ModelColumnKind.Numeric ? column.Numbers![r] : double.NaN;
-                var shown = column.Kind == ModelColumnKind.Numeric
-                    ? (double.IsNaN(value) ? "missing" : value.ToString("0.##", CultureInfo.InvariantCulture))
-                    : column.Categories![r] ?? "missing";
-                var text = $"{Describe(column, value, shown)}: {(contribution >= 0 ? "raises" : "lowers")} the churn risk by {(Math.Abs(contribution) * 100).ToString("0.#", CultureInfo.InvariantCulture)} points";
-                reasons.Add(new RiskReason(specs[f].Name, value, contribution, text));
+                var shown = column.Kind == ModelColumnKind.Numeric ? Shown(value) : column.Categories![r] ?? "missing";
+                reasons.Add(new RiskReason(specs[f].Name, value, contribution, Text(column.Name, column.Definition, value, shown, contribution)));
             }
 
             perRow[r] = reasons;
         }
 
-        return (perRow, [.. importance.OrderByDescending(x => x.Item2)]);
+        return new ModelExplanation(perRow, Importance(specs, totals, n));
+    }
+
+    /// <summary>Explains row-major snapshot rows of a schema that holds every (numeric) input of a compiled model.</summary>
+    public static IReadOnlyList<IReadOnlyList<RiskReason>> Explain(ChurnModel model, FastChurnScorer compiled, FeatureSchema schema, int[] slots, double[] rows, int n, int top, bool parallel)
+    {
+        var specs = model.Featurizer.Specs;
+        var keep = Math.Min(top, specs.Count);
+        var best = new int[n * keep];
+        var strength = new double[n * keep];
+        Array.Fill(best, -1);
+        var stride = schema.Count;
+        if (n > 0 && keep > 0)
+        {
+            Compiled(model, compiled, n, (from, count, target) => ChurnModel.EncodeRows(rows.AsSpan(from * stride, count * stride), stride, slots, target), keep, best, strength, parallel);
+        }
+
+        var perRow = new IReadOnlyList<RiskReason>[n];
+        for (var r = 0; r < n; r++)
+        {
+            var reasons = new List<RiskReason>(keep);
+            for (var k = 0; k < keep && best[(r * keep) + k] >= 0; k++)
+            {
+                var f = best[(r * keep) + k];
+                var contribution = strength[(r * keep) + k];
+                var definition = schema.Features[slots[f]];
+                var value = rows[(r * stride) + slots[f]];
+                reasons.Add(new RiskReason(specs[f].Name, value, contribution, Text(definition.Name, definition, value, Shown(value), contribution)));
+            }
+
+            perRow[r] = reasons;
+        }
+
+        return perRow;
+    }
+
+    /// <summary>The words of one reason: "74 days since the last purchase: raises the churn risk by 12.3 points".</summary>
+    internal static string Text(string name, FeatureDefinition? definition, double value, string shown, double contribution) =>
+        $"{Describe(name, definition, value, shown)}: {(contribution >= 0 ? "raises" : "lowers")} the churn risk by {(Math.Abs(contribution) * 100).ToString("0.#", CultureInfo.InvariantCulture)} points";
+
+    private static string Shown(double value) => double.IsNaN(value) ? "missing" : value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    private static List<(string, double)> Importance(IReadOnlyList<FeatureSpec> specs, double[] totals, int n) =>
+        [.. specs.Select((s, f) => (s.Name, totals[f] / Math.Max(1, n))).OrderByDescending(x => x.Item2)];
+
+    /// <summary>Blocks of encoded rows, each column patched in a scratch copy and scored by the compiled scorer; returns each column's total absolute contribution.</summary>
+    private static double[] Compiled(ChurnModel model, FastChurnScorer compiled, int n, EncodeBlock encode, int keep, int[] best, double[] strength, bool parallel)
+    {
+        var specs = model.Featurizer.Specs;
+        var width = compiled.FeatureCount;
+        var offsets = new int[specs.Count + 1];
+        for (var f = 0; f < specs.Count; f++)
+        {
+            offsets[f + 1] = offsets[f] + (specs[f].Kind == ModelColumnKind.Numeric ? 1 : specs[f].Levels.Count + 1);
+        }
+
+        var blocks = (n + Block - 1) / Block;
+        var partial = new double[blocks * specs.Count];
+        void Run(int b)
+        {
+            var from = b * Block;
+            var count = Math.Min(Block, n - from);
+            var source = new float[count * width];
+            encode(from, count, source);
+            var scratch = source.ToArray();
+            var baseline = new double[count];
+            var changed = new double[count];
+            compiled.ScoreSerial(source, baseline);
+            for (var f = 0; f < specs.Count; f++)
+            {
+                var spec = specs[f];
+                var (o, end) = (offsets[f], offsets[f + 1]);
+                for (var r = 0; r < count; r++)
+                {
+                    var row = scratch.AsSpan(r * width, width);
+                    if (spec.Kind == ModelColumnKind.Numeric)
+                    {
+                        row[o] = (float)spec.Mean;
+                    }
+                    else
+                    {
+                        row[o..end].Clear();
+                        row[spec.Levels.Count > 0 ? o : end - 1] = 1;
+                    }
+                }
+
+                compiled.ScoreSerial(scratch, changed);
+                double sum = 0;
+                for (var r = 0; r < count; r++)
+                {
+                    var contribution = baseline[r] - changed[r];
+                    sum += Math.Abs(contribution);
+                    if (keep > 0)
+                    {
+                        var at = (from + r) * keep;
+                        Keep(best.AsSpan(at, keep), strength.AsSpan(at, keep), f, contribution);
+                    }
+
+                    source.AsSpan((r * width) + o, end - o).CopyTo(scratch.AsSpan((r * width) + o, end - o));
+                }
+
+                partial[(b * specs.Count) + f] = sum;
+            }
+        }
+
+        if (parallel && blocks > 1)
+        {
+            Parallel.For(0, blocks, Run);
+        }
+        else
+        {
+            for (var b = 0; b < blocks; b++)
+            {
+                Run(b);
+            }
+        }
+
+        var totals = new double[specs.Count];
+        for (var b = 0; b < blocks; b++)
+        {
+            for (var f = 0; f < specs.Count; f++)
+            {
+                totals[f] += partial[(b * specs.Count) + f];
+            }
+        }
+
+        return totals;
+    }
+
+    /// <summary>Column by column through the model's own scoring: for models without a compiled form.</summary>
+    private static double[] Reference(ChurnModel model, ModelTable table, int[] indices, int keep, int[] best, double[] strength)
+    {
+        var n = table.Count;
+        var specs = model.Featurizer.Specs;
+        var totals = new double[specs.Count];
+        if (n == 0)
+        {
+            return totals;
+        }
+
+        var baseline = model.Score(table);
+        for (var f = 0; f < specs.Count; f++)
+        {
+            var spec = specs[f];
+            var column = table.Columns[indices[f]];
+            ModelColumn typical = spec.Kind == ModelColumnKind.Numeric
+                ? column with { Numbers = Enumerable.Repeat(spec.Mean, n).ToArray(), Categories = null, Kind = ModelColumnKind.Numeric }
+                : column with { Categories = Enumerable.Repeat(spec.Levels.Count > 0 ? spec.Levels[0] : null, n).ToArray(), Numbers = null, Kind = ModelColumnKind.Categorical };
+            var columns = table.Columns.ToArray();
+            columns[indices[f]] = typical;
+            var changed = model.Score(new ModelTable(columns, null, null, null));
+            for (var r = 0; r < n; r++)
+            {
+                var contribution = baseline[r] - changed[r];
+                totals[f] += Math.Abs(contribution);
+                Keep(best.AsSpan(r * keep, keep), strength.AsSpan(r * keep, keep), f, contribution);
+            }
+        }
+
+        return totals;
     }
 
     /// <summary>Inserts a contribution into a row's strongest few (by absolute value, strictly stronger to overtake).</summary>
@@ -105,11 +258,11 @@ public static class ReasonExplainer
     }
 
     /// <summary>Words for a value: "74 days since the last purchase", "3 support tickets in the last 30 days", or "Contract is Month-to-month".</summary>
-    private static string Describe(ModelColumn column, double value, string shown)
+    private static string Describe(string name, FeatureDefinition? definition, double value, string shown)
     {
-        if (column.Definition is not { } d || string.IsNullOrEmpty(d.Description))
+        if (definition is not { } d || string.IsNullOrEmpty(d.Description))
         {
-            return $"{column.Name} is {shown}";
+            return $"{name} is {shown}";
         }
 
         if (double.IsNaN(value))

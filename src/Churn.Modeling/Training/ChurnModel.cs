@@ -1,10 +1,9 @@
 using System.IO.Compression;
 using System.Reflection;
+using System.Text.Json.Serialization;
 using System.Text.Json;
 using Churn.Abstractions;
 using Churn.Modeling;
-using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace Churn.Modeling;
 
@@ -83,6 +82,9 @@ public sealed record ModelMetadata
     /// <summary>Gets a value indicating whether the classes were weighted to balance while fitting.</summary>
     public bool BalancedClasses { get; init; }
 
+    /// <summary>Gets the profit-optimal probability cut-off: contacting the customers at or above it maximises the expected profit (EMPC) of the cross-validated probabilities, under the training's profit parameters. Null for older files.</summary>
+    public double? ProfitCutoff { get; init; }
+
     /// <summary>Gets the Platt slope.</summary>
     public double CalibratorA { get; init; } = 1;
 
@@ -116,32 +118,30 @@ public sealed class ModelFileException : Exception
 }
 
 /// <summary>
-/// A trained, calibrated churn model: the encoding, the ML.NET learners and the calibration,
-/// with its metadata. Saved and loaded as one versioned file (a zip of metadata, encoding and the
-/// ML.NET models).
+/// A trained, calibrated churn model: the encoding of the inputs, the fitted learners whose
+/// probabilities are averaged, and the calibration, with its metadata. It is also the way to score:
+/// <see cref="Score(ModelTable)"/> for tables, <see cref="Score(CustomerSnapshot)"/> for one customer,
+/// <see cref="Explain(ModelTable, int)"/> for the reasons behind each score. Saved and loaded as one versioned file
+/// (a zip of metadata, encoding and one entry per learner).
 /// </summary>
-/// <remarks>Batch scoring is thread-safe; each call builds its own views.</remarks>
-public sealed class ChurnModel
+/// <remarks>Immutable and thread-safe. Scoring runs through a compiled form of the learners (flat
+/// trees, folded weights) that is tested to equal the learners' own probabilities.</remarks>
+public sealed class ChurnModel : IChurnScorer
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-    private readonly IReadOnlyList<FittedLearner> _learners;
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    private readonly IFittedLearner[] _learners;
     private readonly PlattCalibrator _calibrator;
     private readonly IsotonicCalibrator? _isotonic;
-    private readonly MLContext _ml;
 
-    internal ChurnModel(Featurizer featurizer, IReadOnlyList<FittedLearner> learners, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, ModelMetadata metadata, MLContext ml)
+    internal ChurnModel(Featurizer featurizer, IReadOnlyList<IFittedLearner> learners, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, ModelMetadata metadata)
     {
         Featurizer = featurizer;
-        _learners = learners;
+        _learners = [.. learners];
         _calibrator = calibrator;
         _isotonic = isotonic;
         Metadata = metadata;
-        _ml = ml;
-        Fast = FastChurnScorer.TryCompile(learners, calibrator, isotonic, featurizer);
+        Compiled = FastChurnScorer.TryCompile(_learners, calibrator, isotonic, featurizer);
     }
-
-    /// <summary>Gets the compiled scorer (flattened trees, folded linear weights), or <see langword="null"/> when a learner cannot be compiled.</summary>
-    public FastChurnScorer? Fast { get; }
 
     /// <summary>Gets the metadata.</summary>
     public ModelMetadata Metadata { get; }
@@ -149,13 +149,21 @@ public sealed class ChurnModel
     /// <summary>Gets the encoding of the inputs.</summary>
     public Featurizer Featurizer { get; }
 
+    /// <summary>Gets the fitted learners whose probabilities are averaged before calibration.</summary>
+    public IReadOnlyList<IFittedLearner> Learners => _learners;
+
+    /// <summary>Gets the compiled scorer, or <see langword="null"/> when a learner has no compiled form.</summary>
+    internal FastChurnScorer? Compiled { get; }
+
     /// <summary>Loads a model file.</summary>
     /// <param name="path">The file.</param>
+    /// <param name="learners">The learners that may be in the file; <see cref="LearnerCatalog.Default"/> when null (add ML.NET's with the Churn.Modeling.MLNet package).</param>
     /// <returns>The model.</returns>
-    /// <exception cref="ModelFileException">The file is missing, corrupt, truncated or of another format.</exception>
-    public static ChurnModel Load(string path)
+    /// <exception cref="ModelFileException">The file is missing, corrupt, truncated, of another format, or holds a learner the catalog does not know.</exception>
+    public static ChurnModel Load(string path, LearnerCatalog? learners = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        learners ??= LearnerCatalog.Default;
         if (!File.Exists(path))
         {
             throw new ModelFileException($"The model file '{path}' does not exist.");
@@ -167,98 +175,73 @@ public sealed class ChurnModel
             var metadata = Read<ModelMetadata>(zip, "metadata.json", path);
             if (metadata.Format != ModelMetadata.CurrentFormat)
             {
-                throw new ModelFileException($"'{path}' is a model of format '{metadata.Format}'; this version of Churn.Modeling reads '{ModelMetadata.CurrentFormat}'.");
+                throw new ModelFileException($"'{path}' is a model of format '{metadata.Format}'; this version of Churn.Modeling reads '{ModelMetadata.CurrentFormat}'. Retrain it with this version (churn model train).");
             }
 
             var featurizer = new Featurizer(metadata.Features);
-            var ml = ChurnModelTrainer.MlContext(metadata.Seed);
-            var learners = new List<FittedLearner>();
+            var width = featurizer.FeatureNames.Count;
+            var fitted = new List<IFittedLearner>();
             for (var i = 0; i < metadata.Learners.Count; i++)
             {
-                if (metadata.Learners[i] == FittedLearner.HistogramName)
-                {
-                    var treesEntry = zip.GetEntry($"learner-{i}.trees") ?? throw new ModelFileException($"'{path}' lacks its learner {i} ({metadata.Learners[i]}): the file is incomplete.");
-                    using var treesStream = treesEntry.Open();
-                    using var treesCopy = new MemoryStream();
-                    treesStream.CopyTo(treesCopy);
-                    treesCopy.Position = 0;
-                    var trees = BoostedTrees.Read(treesCopy);
-                    if (trees.FeatureCount != featurizer.FeatureNames.Count)
-                    {
-                        throw new ModelFileException($"'{path}' is inconsistent: learner {i} takes {trees.FeatureCount} features, the encoding makes {featurizer.FeatureNames.Count}.");
-                    }
-
-                    learners.Add(new FittedLearner(metadata.Learners[i], null, false, null) { Trees = trees, Settings = metadata.TreeSettings });
-                    continue;
-                }
-
-                if (zip.GetEntry($"learner-{i}.linear") is { } linearEntry)
-                {
-                    using var linearStream = linearEntry.Open();
-                    using var linearCopy = new MemoryStream();
-                    linearStream.CopyTo(linearCopy);
-                    linearCopy.Position = 0;
-                    var linear = LinearModel.Read(linearCopy);
-                    if (linear.Weights.Length != featurizer.FeatureNames.Count)
-                    {
-                        throw new ModelFileException($"'{path}' is inconsistent: learner {i} takes {linear.Weights.Length} features, the encoding makes {featurizer.FeatureNames.Count}.");
-                    }
-
-                    learners.Add(new FittedLearner(metadata.Learners[i], null, true, null) { Linear = linear });
-                    continue;
-                }
-
-                var entry = zip.GetEntry($"learner-{i}.zip") ?? throw new ModelFileException($"'{path}' lacks its learner {i} ({metadata.Learners[i]}): the file is incomplete.");
+                var name = metadata.Learners[i];
+                var prefix = $"learner-{i}.";
+                var entry = zip.Entries.FirstOrDefault(e => e.FullName.StartsWith(prefix, StringComparison.Ordinal))
+                    ?? throw new ModelFileException($"'{path}' lacks its learner {i} ({name}): the file is incomplete.");
+                var extension = entry.FullName[prefix.Length..];
+                var learner = learners.FindForEntry(name, extension)
+                    ?? throw new ModelFileException(
+                        $"'{path}' holds a {name} learner ({entry.FullName}), which this catalog cannot read. "
+                        + (extension == "zip"
+                            ? "ML.NET learners live in the Churn.Modeling.MLNet package: reference it and load with ChurnModel.Load(path, LearnerCatalog.Default.WithMLNet()), or retrain with the default learners (churn model train)."
+                            : "Register the package that provides it, or retrain (churn model train)."));
                 using var stream = entry.Open();
                 using var copy = new MemoryStream();
                 stream.CopyTo(copy);
                 copy.Position = 0;
-                var transformer = ml.Model.Load(copy, out var schema);
-                learners.Add(new FittedLearner(metadata.Learners[i], transformer, metadata.Learners[i] == "Logistic", schema));
+                fitted.Add(learner.Load(copy, width));
             }
 
             var isotonic = metadata.IsotonicX is null || metadata.IsotonicY is null ? null : new IsotonicCalibrator(metadata.IsotonicX, metadata.IsotonicY);
-            return new ChurnModel(featurizer, learners, new PlattCalibrator(metadata.CalibratorA, metadata.CalibratorB), isotonic, metadata, ml);
+            return new ChurnModel(featurizer, fitted, new PlattCalibrator(metadata.CalibratorA, metadata.CalibratorB), isotonic, metadata);
         }
-        catch (Exception ex) when (ex is InvalidDataException or JsonException or FormatException or InvalidOperationException or EndOfStreamException or ArgumentException or NotSupportedException)
+        catch (Exception ex) when (ex is InvalidDataException or JsonException or FormatException or InvalidOperationException or EndOfStreamException or ArgumentException or NotSupportedException or IOException)
         {
             throw new ModelFileException($"'{path}' is not a readable churn model (corrupt or truncated): {ex.Message}", ex);
         }
     }
 
-    /// <summary>Saves the model.</summary>
+    /// <summary>Saves the model. The file is written beside the target and moved into place, so an existing file is replaced whole or not at all.</summary>
     /// <param name="path">The file to write.</param>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
-        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
-        using (var w = zip.CreateEntry("metadata.json").Open())
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Path.GetRandomFileName()}.tmp");
+        try
         {
-            JsonSerializer.Serialize(w, Metadata, Json);
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            {
+                using (var w = zip.CreateEntry("metadata.json").Open())
+                {
+                    JsonSerializer.Serialize(w, Metadata, Json);
+                }
+
+                for (var i = 0; i < _learners.Length; i++)
+                {
+                    using var entry = zip.CreateEntry($"learner-{i}.{_learners[i].Learner.EntryExtension}").Open();
+                    _learners[i].Save(entry);
+                }
+            }
+
+            File.Move(temp, full, overwrite: true);
         }
-
-        for (var i = 0; i < _learners.Count; i++)
+        finally
         {
-            if (_learners[i].Trees is { } trees)
+            if (File.Exists(temp))
             {
-                using var treesEntry = zip.CreateEntry($"learner-{i}.trees").Open();
-                trees.Write(treesEntry);
-                continue;
+                File.Delete(temp);
             }
-
-            if (_learners[i].Linear is { } linear)
-            {
-                using var linearEntry = zip.CreateEntry($"learner-{i}.linear").Open();
-                linear.Write(linearEntry);
-                continue;
-            }
-
-            using var buffer = new MemoryStream();
-            _ml.Model.Save(_learners[i].Transformer!, _learners[i].InputSchema, buffer);
-            using var w = zip.CreateEntry($"learner-{i}.zip").Open();
-            buffer.Position = 0;
-            buffer.CopyTo(w);
         }
     }
 
@@ -280,21 +263,206 @@ public sealed class ChurnModel
             return [];
         }
 
-        if (Fast is not null)
+        if (Compiled is not null)
         {
             var rows = Featurizer.Encode(table, MissingMode.Raw);
             var result = new double[table.Count];
-            Fast.ScoreBatch(rows, result);
+            Compiled.ScoreBatch(rows, result);
             return result;
         }
 
         return ScoreReference(table);
     }
 
-    /// <summary>Scores through each learner's own scoring (ML.NET transforms, or a plain walk of the booster's trees): the reference the compiled scorer is tested against.</summary>
+    /// <summary>Scores snapshots.</summary>
+    /// <param name="snapshots">The snapshots (their features must include the model's).</param>
+    /// <returns>Calibrated churn probabilities, in order.</returns>
+    /// <exception cref="ModelFileException">The snapshots lack a feature the model needs.</exception>
+    public double[] Score(IReadOnlyList<CustomerSnapshot> snapshots)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        return snapshots.Count == 0 ? [] : Score(ModelTable.FromSnapshots([.. snapshots.Select(s => (s, false))]));
+    }
+
+    /// <summary>Scores one customer.</summary>
+    /// <param name="snapshot">The snapshot (its features must include the model's).</param>
+    /// <returns>The calibrated churn probability.</returns>
+    /// <exception cref="ModelFileException">The snapshot lacks a feature the model needs.</exception>
+    public double Score(CustomerSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        if (Compiled is { CanScoreSnapshots: true } compiled)
+        {
+            try
+            {
+                return compiled.Score(snapshot);
+            }
+            catch (KeyNotFoundException ex)
+            {
+                throw new ModelFileException("The data does not match the model: " + ex.Message, ex);
+            }
+        }
+
+        return Score([snapshot])[0];
+    }
+
+    /// <inheritdoc />
+    public void Score(IReadOnlyList<CustomerSnapshot> snapshots, Span<double> probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        if (probabilities.Length != snapshots.Count)
+        {
+            throw new ArgumentException($"{probabilities.Length} places for {snapshots.Count} snapshots.", nameof(probabilities));
+        }
+
+        Score(snapshots).CopyTo(probabilities);
+    }
+
+    /// <summary>Scores row-major snapshot rows (for example a snapshot batch's values): every model input must be a feature of the schema.</summary>
+    /// <param name="schema">The rows' features.</param>
+    /// <param name="rows">The rows, <see cref="FeatureSchema.Count"/> values each (NaN for missing).</param>
+    /// <param name="probabilities">Receives one calibrated probability per row.</param>
+    /// <exception cref="ModelFileException">The model takes an input the schema lacks, or a categorical input.</exception>
+    public void Score(FeatureSchema schema, ReadOnlySpan<double> rows, Span<double> probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var n = probabilities.Length;
+        if (rows.Length != (long)n * schema.Count)
+        {
+            throw new ArgumentException($"{rows.Length} values do not make {n} rows of {schema.Count} features.", nameof(rows));
+        }
+
+        var slots = SlotsFor(schema);
+        if (Compiled is not { } compiled)
+        {
+            Score(TableOf(schema, rows, n)).CopyTo(probabilities);
+            return;
+        }
+
+        const int block = 4096;
+        var buffer = new float[Math.Min(n, block) * compiled.FeatureCount];
+        for (var from = 0; from < n; from += block)
+        {
+            var count = Math.Min(block, n - from);
+            var target = buffer.AsSpan(0, count * compiled.FeatureCount);
+            EncodeRows(rows.Slice(from * schema.Count, count * schema.Count), schema.Count, slots, target);
+            compiled.ScoreSerial(target, probabilities.Slice(from, count));
+        }
+    }
+
+    /// <summary>The strongest reasons behind the scores of row-major snapshot rows, as <see cref="Explain(ModelTable, int)"/> gives them for tables.</summary>
+    /// <param name="schema">The rows' features.</param>
+    /// <param name="rows">The rows, <see cref="FeatureSchema.Count"/> values each.</param>
+    /// <param name="top">How many reasons per row.</param>
+    /// <returns>Per row, its reasons, strongest first.</returns>
+    /// <exception cref="ModelFileException">The model takes an input the schema lacks, or a categorical input.</exception>
+    public IReadOnlyList<IReadOnlyList<RiskReason>> Explain(FeatureSchema schema, ReadOnlyMemory<double> rows, int top)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentOutOfRangeException.ThrowIfNegative(top);
+        var n = schema.Count == 0 ? 0 : rows.Length / schema.Count;
+        if (rows.Length != (long)n * schema.Count)
+        {
+            throw new ArgumentException($"{rows.Length} values do not make rows of {schema.Count} features.", nameof(rows));
+        }
+
+        var slots = SlotsFor(schema);
+        if (Compiled is not { } compiled)
+        {
+            return Explain(TableOf(schema, rows.Span, n), top).Reasons;
+        }
+
+        var array = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(rows, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : rows.ToArray();
+        return ReasonExplainer.Explain(this, compiled, schema, slots, array, n, top, parallel: false);
+    }
+
+    /// <summary>Checks that snapshots of a schema can be scored: every model input is a numeric feature of it.</summary>
+    /// <param name="schema">The snapshots' features.</param>
+    /// <exception cref="ModelFileException">The model takes an input the schema lacks, or a categorical input; the message names them.</exception>
+    public void CheckSchema(FeatureSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        _ = SlotsFor(schema);
+    }
+
+    /// <summary>Where each model input sits in a schema.</summary>
+    internal int[] SlotsFor(FeatureSchema schema)
+    {
+        var slots = new int[Featurizer.Specs.Count];
+        var problems = new List<string>();
+        for (var i = 0; i < slots.Length; i++)
+        {
+            var spec = Featurizer.Specs[i];
+            slots[i] = schema.IndexOf(spec.Name);
+            if (spec.Kind != ModelColumnKind.Numeric)
+            {
+                problems.Add($"the model takes the text column '{spec.Name}', which snapshots do not carry");
+            }
+            else if (slots[i] < 0)
+            {
+                problems.Add($"feature '{spec.Name}' is missing (the model was trained with it)");
+            }
+        }
+
+        return problems.Count == 0 ? slots : throw new ModelFileException("The data does not match the model: " + string.Join("; ", problems) + ". Train the model on the same features (churn dataset build) to score snapshots.");
+    }
+
+    /// <summary>Encodes snapshot rows for a numeric model: input i is the row's value at slot i (missing stays NaN).</summary>
+    internal static void EncodeRows(ReadOnlySpan<double> rows, int stride, int[] slots, Span<float> target)
+    {
+        var width = slots.Length;
+        var n = stride == 0 ? 0 : rows.Length / stride;
+        for (var r = 0; r < n; r++)
+        {
+            var row = rows.Slice(r * stride, stride);
+            var into = target.Slice(r * width, width);
+            for (var i = 0; i < width; i++)
+            {
+                into[i] = (float)row[slots[i]];
+            }
+        }
+    }
+
+    private static ModelTable TableOf(FeatureSchema schema, ReadOnlySpan<double> rows, int n)
+    {
+        var columns = new List<ModelColumn>(schema.Count);
+        for (var f = 0; f < schema.Count; f++)
+        {
+            var values = new double[n];
+            for (var r = 0; r < n; r++)
+            {
+                values[r] = rows[(r * schema.Count) + f];
+            }
+
+            columns.Add(new ModelColumn(schema.Features[f].Name, ModelColumnKind.Numeric, values, null) { Definition = schema.Features[f] });
+        }
+
+        return new ModelTable(columns);
+    }
+
+    /// <summary>
+    /// The reasons behind each score: for every input column, the change in the customer's
+    /// probability when that column alone takes a typical value (the training mean for numbers,
+    /// the most common level for categories). Positive contributions push the risk up.
+    /// </summary>
+    /// <param name="table">The data.</param>
+    /// <param name="top">How many reasons per row, strongest first.</param>
+    /// <returns>Per row, the strongest reasons; and each column's global importance (mean absolute contribution).</returns>
+    public ModelExplanation Explain(ModelTable table, int top = 3) => ReasonExplainer.Explain(this, table, top);
+
+    /// <inheritdoc />
+    public IReadOnlyList<IReadOnlyList<RiskReason>> Explain(IReadOnlyList<CustomerSnapshot> snapshots, int top)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        return snapshots.Count == 0 ? [] : Explain(ModelTable.FromSnapshots([.. snapshots.Select(s => (s, false))]), top).Reasons;
+    }
+
+    /// <summary>Scores through each learner's own probabilities: the reference the compiled scorer is tested against.</summary>
     internal double[] ScoreReference(ModelTable table)
     {
-        var raw = ChurnModelTrainer.Blend(Featurizer, _learners, table, _ml);
+        var raw = Blend(Featurizer, _learners, table);
         for (var i = 0; i < raw.Length; i++)
         {
             raw[i] = _calibrator.Apply(raw[i]);
@@ -304,13 +472,22 @@ public sealed class ChurnModel
         return raw;
     }
 
-    /// <summary>Scores snapshots.</summary>
-    /// <param name="snapshots">The snapshots (their features must include the model's).</param>
-    /// <returns>Calibrated churn probabilities, in order.</returns>
-    public double[] Score(IReadOnlyList<CustomerSnapshot> snapshots)
+    /// <summary>The average of the learners' probabilities, before calibration.</summary>
+    internal static double[] Blend(Featurizer featurizer, IReadOnlyList<IFittedLearner> learners, ModelTable table)
     {
-        ArgumentNullException.ThrowIfNull(snapshots);
-        return snapshots.Count == 0 ? [] : Score(ModelTable.FromSnapshots([.. snapshots.Select(s => (s, false))]));
+        var result = new double[table.Count];
+        var width = featurizer.FeatureNames.Count;
+        foreach (var learner in learners)
+        {
+            var features = featurizer.Transform(table, learner.Learner.Missing == MissingValueEncoding.Mean);
+            var p = learner.Probabilities(features, width);
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] += p[i] / learners.Count;
+            }
+        }
+
+        return result;
     }
 
     private static T Read<T>(ZipArchive zip, string name, string path)
@@ -320,3 +497,8 @@ public sealed class ChurnModel
         return JsonSerializer.Deserialize<T>(stream, Json) ?? throw new ModelFileException($"'{path}' has an empty {name}.");
     }
 }
+
+/// <summary>The reasons behind a table's scores.</summary>
+/// <param name="Reasons">Per row, the strongest reasons, strongest first.</param>
+/// <param name="Importance">Each input column's mean absolute contribution, largest first.</param>
+public sealed record ModelExplanation(IReadOnlyList<IReadOnlyList<RiskReason>> Reasons, IReadOnlyList<(string Feature, double Importance)> Importance);

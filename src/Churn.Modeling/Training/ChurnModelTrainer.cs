@@ -1,20 +1,25 @@
-using Churn.Modeling;
-using Microsoft.ML;
+using System.ComponentModel.DataAnnotations;
+using Churn.Shared;
+using Microsoft.Extensions.Options;
 
 namespace Churn.Modeling;
 
 /// <summary>Options of the <see cref="ChurnModelTrainer"/>.</summary>
 public sealed class ChurnModelTrainerOptions
 {
-    /// <summary>Gets or sets the learning algorithm.</summary>
-    /// <value>The default is <see cref="ChurnTrainer.Auto"/>.</value>
-    public ChurnTrainer Trainer { get; set; } = ChurnTrainer.Auto;
+    /// <summary>The learners of the default blend.</summary>
+    public static readonly IReadOnlyList<string> DefaultLearners = ["hgb", "logistic"];
+
+    /// <summary>Gets or sets the learners whose probabilities are averaged, by name or alias in the trainer's <see cref="LearnerCatalog"/> (<c>hgb</c>, <c>logistic</c>; <c>fasttree</c> and <c>lightgbm</c> with Churn.Modeling.MLNet).</summary>
+    /// <value>The default is <c>hgb</c> and <c>logistic</c>: gradient-boosted trees find interactions and thresholds, the linear model is strong where the signal is smooth, and their average is rarely worse than either.</value>
+    public IList<string> Learners { get; set; } = [.. DefaultLearners];
 
     /// <summary>Gets or sets the number of cross-validation folds.</summary>
     /// <value>The default is 5.</value>
+    [Range(2, 50)]
     public int Folds { get; set; } = 5;
 
-    /// <summary>Gets or sets the seed of every random choice (fold assignment, ML.NET).</summary>
+    /// <summary>Gets or sets the seed of every random choice (fold assignment, learners).</summary>
     /// <value>The default is 42.</value>
     public int Seed { get; set; } = 42;
 
@@ -36,8 +41,9 @@ public sealed class ChurnModelTrainerOptions
         new(400, 8, 0.02, 20),
     ];
 
-    /// <summary>Gets or sets how many threads the tree learners may use; 0 for all cores. The histogram booster (alone or in <see cref="ChurnTrainer.Auto"/>) gives the same model for every thread count, and so does the logistic learner, so the default trainers give the same model on every machine. FastTree and LightGBM may give slightly different models for different counts: set 1 when that matters.</summary>
+    /// <summary>Gets or sets how many threads the learners may use; 0 for all cores. The default learners give the same model for every thread count; ML.NET's FastTree and LightGBM may differ slightly between counts: set 1 when that matters.</summary>
     /// <value>The default is 0 (all cores).</value>
+    [Range(0, 1024)]
     public int Threads { get; set; }
 
     /// <summary>Gets or sets a value indicating whether each class is weighted inversely to its frequency while the learners fit (churners and non-churners then weigh the same in total), so that rare churners shape the trees as much as the majority. The calibration is fitted on unweighted out-of-fold scores, so probabilities keep their meaning.</summary>
@@ -49,27 +55,48 @@ public sealed class ChurnModelTrainerOptions
     public CalibrationMethod Calibration { get; set; }
 
     /// <summary>Gets or sets the profit parameters of EMPC / MPC.</summary>
+    /// <value>The default is Verbraken's: CLV 200, incentive 10, contact 1, acceptance Beta(6, 14).</value>
     public ProfitParameters Profit { get; set; } = new();
+}
 
-    /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">A value is out of range.</exception>
-    public void Validate()
+/// <summary>Validates the <see cref="Range"/> attributes of <see cref="ChurnModelTrainerOptions"/>.</summary>
+[OptionsValidator]
+internal sealed partial class ChurnModelTrainerOptionsValidator : IValidateOptions<ChurnModelTrainerOptions>
+{
+}
+
+/// <summary>The rules of <see cref="ChurnModelTrainerOptions"/> that span members or nested values.</summary>
+internal sealed class ChurnModelTrainerOptionsRules : IValidateOptions<ChurnModelTrainerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChurnModelTrainerOptions options)
     {
-        if (Folds is < 2 or > 50)
+        var b = new ValidateOptionsResultBuilder();
+        if (options.Learners is null || options.Learners.Count == 0 || options.Learners.Any(string.IsNullOrWhiteSpace))
         {
-            throw new ArgumentException($"Folds must be between 2 and 50; it is {Folds}.", nameof(Folds));
+            b.AddError("at least one learner is needed, each named", nameof(options.Learners));
         }
 
-        if (Threads < 0)
+        if (!Valid(options.Trees))
         {
-            throw new ArgumentException($"Threads must be 0 (all cores) or positive; it is {Threads}.", nameof(Threads));
+            b.AddError($"{options.Trees} is out of range (trees 1..100000, leaves 2..1024, learning rate in (0, 1], at least 1 row per leaf)", nameof(options.Trees));
         }
 
-        if (Trees.Trees < 1 || Trees.Leaves < 2 || !(Trees.LearningRate > 0) || Trees.MinLeafCount < 1)
+        if (options.Search && (options.SearchCandidates is null || options.SearchCandidates.Count == 0 || !options.SearchCandidates.All(Valid)))
         {
-            throw new ArgumentException($"Tree settings {Trees} are out of range.", nameof(Trees));
+            b.AddError("the search needs at least one candidate, each in range", nameof(options.SearchCandidates));
         }
+
+        var p = options.Profit;
+        if (p is null || !(p.Clv > 0) || !(p.IncentiveCost >= 0) || !(p.ContactCost >= 0) || !(p.Alpha > 0) || !(p.Beta > 0) || !double.IsFinite(p.Clv + p.IncentiveCost + p.ContactCost + p.Alpha + p.Beta))
+        {
+            b.AddError("CLV and the acceptance Beta(alpha, beta) must be positive and finite, the costs non-negative", nameof(options.Profit));
+        }
+
+        return b.Build();
     }
+
+    private static bool Valid(TreeSettings? t) =>
+        t is not null && t.Trees is >= 1 and <= 100_000 && t.Leaves is >= 2 and <= 1024 && t.LearningRate is > 0 and <= 1 && t.MinLeafCount >= 1;
 }
 
 /// <summary>Out-of-fold predictions and the metrics computed on them.</summary>
@@ -88,27 +115,34 @@ public sealed record CrossValidationResult(double[] Probabilities, Classificatio
 public sealed record TrainingResult(ChurnModel Model, CrossValidationResult CrossValidation);
 
 /// <summary>
-/// Trains churn models with ML.NET: encodes the table (<see cref="Featurizer"/>), fits the
-/// learners, calibrates their probabilities with Platt scaling on out-of-fold predictions, and
-/// estimates quality by stratified k-fold cross-validation in which the encoding, the learners and
-/// the calibration are all refitted without the held-out fold. Seeded and deterministic.
+/// Trains churn models: encodes the table (<see cref="Featurizer"/>), fits the learners, calibrates
+/// the average of their probabilities with Platt scaling (and optionally isotonic regression) on
+/// out-of-fold predictions, and estimates quality by stratified k-fold cross-validation in which
+/// the encoding, the learners and the calibration are all refitted without the held-out fold.
+/// Seeded and deterministic.
 /// </summary>
-/// <remarks>Thread-safe: each call builds its own ML.NET context from the seed.</remarks>
+/// <remarks>Thread-safe: a trainer holds only its options and learners.</remarks>
 public sealed class ChurnModelTrainer
 {
     private readonly ChurnModelTrainerOptions _options;
     private readonly TimeProvider _time;
+    private readonly IChurnLearner[] _learners;
 
     /// <summary>Initializes a new instance of the <see cref="ChurnModelTrainer"/> class.</summary>
-    /// <param name="options">Algorithm, folds and seed; defaults when null.</param>
+    /// <param name="options">Learners, folds and seed; defaults when null.</param>
     /// <param name="time">The clock that stamps model files; the system clock when null.</param>
-    /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public ChurnModelTrainer(ChurnModelTrainerOptions? options = null, TimeProvider? time = null)
+    /// <param name="catalog">Where learner names are looked up; <see cref="LearnerCatalog.Default"/> when null.</param>
+    /// <exception cref="ArgumentException">The options are invalid, or name a learner the catalog lacks.</exception>
+    public ChurnModelTrainer(ChurnModelTrainerOptions? options = null, TimeProvider? time = null, LearnerCatalog? catalog = null)
     {
-        _options = options ?? new ChurnModelTrainerOptions();
-        _options.Validate();
+        _options = OptionsCheck.ThrowIfInvalid(options ?? new ChurnModelTrainerOptions(), new ChurnModelTrainerOptionsValidator(), new ChurnModelTrainerOptionsRules());
         _time = time ?? TimeProvider.System;
+        catalog ??= LearnerCatalog.Default;
+        _learners = [.. _options.Learners.Select(catalog.Find)];
     }
+
+    /// <summary>Gets the learners blended, in order.</summary>
+    public IReadOnlyList<IChurnLearner> Learners => _learners;
 
     /// <summary>Cross-validates, then trains on all rows.</summary>
     /// <param name="table">Labelled training data.</param>
@@ -138,7 +172,7 @@ public sealed class ChurnModelTrainer
             var train = Enumerable.Range(0, table.Count).Where(i => folds[i] != k).ToArray();
             var test = Enumerable.Range(0, table.Count).Where(i => folds[i] == k).ToArray();
             var (featurizer, learners) = FitLearners(table.Subset(train), _options.Seed + k, cancellationToken);
-            var scores = Blend(featurizer, learners, table.Subset(test), MlContext(_options.Seed + k));
+            var scores = ChurnModel.Blend(featurizer, learners, table.Subset(test));
             for (var i = 0; i < test.Length; i++)
             {
                 raw[test[i]] = scores[i];
@@ -191,24 +225,6 @@ public sealed class ChurnModelTrainer
         return MetricsCalculator.Compute(model.Score(testTable), [.. testTable.Labels!], _options.Profit);
     }
 
-    internal static MLContext MlContext(int seed) => new(seed) { GpuDeviceId = null, FallbackToCpu = true };
-
-    internal static double[] Blend(Featurizer featurizer, IReadOnlyList<FittedLearner> learners, ModelTable table, MLContext ml)
-    {
-        var result = new double[table.Count];
-        foreach (var learner in learners)
-        {
-            var features = featurizer.Transform(table, learner.Impute);
-            var p = Learners.Probabilities(learner, features, featurizer.FeatureNames.Count, ml);
-            for (var i = 0; i < result.Length; i++)
-            {
-                result[i] += p[i] / learners.Count;
-            }
-        }
-
-        return result;
-    }
-
     private static bool[] Labels(ModelTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -245,8 +261,8 @@ public sealed class ChurnModelTrainer
         var (platt, isotonic) = FitCalibration(cv.RawScores, labels);
         var metadata = new ModelMetadata
         {
-            Trainer = _options.Trainer.ToString(),
-            Learners = [.. learners.Select(l => l.Name)],
+            Trainer = TrainerName(),
+            Learners = [.. learners.Select(l => l.Learner.Name)],
             Features = featurizer.Specs,
             TrainingRows = table.Count,
             ChurnRate = labels.Count(l => l) / (double)labels.Length,
@@ -259,10 +275,11 @@ public sealed class ChurnModelTrainer
             CalibratorB = platt.B,
             TreeSettings = learners.Select(l => l.Settings).FirstOrDefault(t => t is not null),
             BalancedClasses = _options.BalanceClasses,
+            ProfitCutoff = ProfitCutoff(cv.Probabilities, cv.Metrics.Profit.EmpcFraction),
             IsotonicX = isotonic is null ? null : [.. isotonic.X],
             IsotonicY = isotonic is null ? null : [.. isotonic.Y],
         };
-        return new ChurnModel(featurizer, learners, platt, isotonic, metadata, MlContext(_options.Seed));
+        return new ChurnModel(featurizer, learners, platt, isotonic, metadata);
     }
 
     /// <summary>Platt scaling, then (when chosen) isotonic regression on the Platt-scaled scores.</summary>
@@ -283,8 +300,40 @@ public sealed class ChurnModelTrainer
         return (platt, IsotonicCalibrator.Fit(scaled, labels));
     }
 
-    /// <summary>Chooses tree settings on a seeded, stratified 80/20 split of the training rows.</summary>
-    private TreeSettings SearchTrees(ModelTable table, int seed, CancellationToken cancellationToken)
+    /// <summary>The probability at or above which the EMPC-optimal fraction of customers lies (1 when targeting nobody is best).</summary>
+    internal static double ProfitCutoff(double[] probabilities, double fraction)
+    {
+        if (probabilities.Length == 0 || !(fraction > 0))
+        {
+            return 1;
+        }
+
+        var sorted = probabilities.OrderByDescending(p => p).ToArray();
+        var k = Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1);
+        return Math.Clamp(sorted[k], 0, 1);
+    }
+
+    /// <summary>"Auto" for the default blend, else the learners' names joined with "+".</summary>
+    private string TrainerName() =>
+        _options.Learners.Select(l => l.ToLowerInvariant()).SequenceEqual(ChurnModelTrainerOptions.DefaultLearners) ? "Auto" : string.Join("+", _learners.Select(l => l.Name));
+
+    /// <summary>Per-row weights that give each class the same total (n / 2), or null when a class is empty.</summary>
+    internal static float[]? BalancedWeights(IReadOnlyList<bool> labels)
+    {
+        var n = labels.Count;
+        var positives = labels.Count(l => l);
+        if (positives == 0 || positives == n)
+        {
+            return null;
+        }
+
+        var positiveWeight = (float)(n / (2.0 * positives));
+        var negativeWeight = (float)(n / (2.0 * (n - positives)));
+        return [.. labels.Select(l => l ? positiveWeight : negativeWeight)];
+    }
+
+    /// <summary>Chooses tree settings for the first tree learner on a seeded, stratified 80/20 split of the training rows.</summary>
+    private TreeSettings SearchTrees(IChurnLearner learner, ModelTable table, int seed, CancellationToken cancellationToken)
     {
         var labels = table.Labels!.ToArray();
         var folds = AssignFolds(labels, 5, seed + 7919);
@@ -293,23 +342,17 @@ public sealed class ChurnModelTrainer
         var fitTable = table.Subset(fit);
         var checkTable = table.Subset(check);
         var featurizer = Featurizer.Fit(fitTable);
-        var ml = MlContext(seed);
         var width = featurizer.FeatureNames.Count;
-        var fitFeatures = featurizer.Transform(fitTable);
-        var checkFeatures = featurizer.Transform(checkTable);
-        var fitView = Learners.View(ml, fitFeatures, width, fitTable.Labels);
+        var mean = learner.Missing == MissingValueEncoding.Mean;
+        var data = new LearnerData(featurizer.Transform(fitTable, mean), width, fitTable.Labels!, null);
+        var checkFeatures = featurizer.Transform(checkTable, mean);
         var best = _options.Trees;
         var bestAuc = double.NegativeInfinity;
         foreach (var candidate in _options.SearchCandidates)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var learner = TreeLearner() switch
-            {
-                ChurnTrainer.LightGbm => Learners.FitLightGbm(ml, fitView, candidate, seed, _options.Threads),
-                ChurnTrainer.FastTree => Learners.FitTrees(ml, fitView, candidate, seed, _options.Threads),
-                _ => Learners.FitHistogram(fitFeatures, width, fitTable.Labels!, candidate, seed, _options.Threads, cancellationToken: cancellationToken),
-            };
-            var auc = MetricsCalculator.Auc(Learners.Probabilities(learner, checkFeatures, width, ml), [.. checkTable.Labels!]);
+            var fitted = learner.Fit(data, new LearnerSettings(candidate, seed, _options.Threads), cancellationToken);
+            var auc = MetricsCalculator.Auc(fitted.Probabilities(checkFeatures, width), [.. checkTable.Labels!]);
             if (auc > bestAuc)
             {
                 (best, bestAuc) = (candidate, auc);
@@ -319,42 +362,25 @@ public sealed class ChurnModelTrainer
         return best;
     }
 
-    /// <summary>The tree learner that <see cref="ChurnTrainer.Auto"/> blends with the logistic model.</summary>
-    internal const ChurnTrainer AutoTreeLearner = ChurnTrainer.HistGradientBoosting;
-
-    /// <summary>The tree learner of the chosen trainer.</summary>
-    private ChurnTrainer TreeLearner() => _options.Trainer switch
-    {
-        ChurnTrainer.Auto => AutoTreeLearner,
-        var t => t,
-    };
-
-    private (Featurizer Featurizer, IReadOnlyList<FittedLearner> Learners) FitLearners(ModelTable table, int seed, CancellationToken cancellationToken)
+    private (Featurizer Featurizer, IReadOnlyList<IFittedLearner> Learners) FitLearners(ModelTable table, int seed, CancellationToken cancellationToken)
     {
         var featurizer = Featurizer.Fit(table);
-        var ml = MlContext(seed);
         var labels = table.Labels!;
-        var learners = new List<FittedLearner>();
-        var trees = _options.Search && _options.Trainer != ChurnTrainer.Logistic ? SearchTrees(table, seed, cancellationToken) : _options.Trees;
-        if (_options.Trainer != ChurnTrainer.Logistic)
+        var width = featurizer.FeatureNames.Count;
+        var weights = _options.BalanceClasses ? BalancedWeights(labels) : null;
+        var treeLearner = _learners.FirstOrDefault(l => l.UsesTreeSettings);
+        var trees = _options.Search && treeLearner is not null ? SearchTrees(treeLearner, table, seed, cancellationToken) : _options.Trees;
+        var fitted = new List<IFittedLearner>();
+        float[]? below = null, mean = null;
+        foreach (var learner in _learners)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var features = featurizer.Transform(table, imputeMissing: false);
-            var width = featurizer.FeatureNames.Count;
-            learners.Add(TreeLearner() switch
-            {
-                ChurnTrainer.FastTree => Learners.FitTrees(ml, Learners.View(ml, features, width, labels, _options.BalanceClasses), trees, seed, _options.Threads, _options.BalanceClasses) with { Settings = trees },
-                ChurnTrainer.LightGbm => Learners.FitLightGbm(ml, Learners.View(ml, features, width, labels, _options.BalanceClasses), trees, seed, _options.Threads, _options.BalanceClasses) with { Settings = trees },
-                _ => Learners.FitHistogram(features, width, labels, trees, seed, _options.Threads, _options.BalanceClasses, cancellationToken),
-            });
+            var rows = learner.Missing == MissingValueEncoding.Mean
+                ? mean ??= featurizer.Transform(table, imputeMissing: true)
+                : below ??= featurizer.Transform(table, imputeMissing: false);
+            fitted.Add(learner.Fit(new LearnerData(rows, width, labels, weights), new LearnerSettings(trees, seed, _options.Threads), cancellationToken));
         }
 
-        if (_options.Trainer is ChurnTrainer.Auto or ChurnTrainer.Logistic)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            learners.Add(Learners.FitLogistic(featurizer.Transform(table, imputeMissing: true), featurizer.FeatureNames.Count, labels, _options.Threads, _options.BalanceClasses, cancellationToken));
-        }
-
-        return (featurizer, learners);
+        return (featurizer, fitted);
     }
 }

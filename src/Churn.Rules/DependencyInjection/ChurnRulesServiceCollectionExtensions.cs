@@ -5,57 +5,67 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers Churn.Rules: the <see cref="SymptomEngine"/> (as <see cref="ISymptomDetector"/> too) and the <see cref="TriggerEngine"/>.</summary>
-public static class ChurnRulesServiceCollectionExtensions
+/// <summary>Registers Churn.Rules on the Churn.Sdk builder: the <see cref="SymptomEngine"/> (as <see cref="ISymptomDetector"/> too) once a rule set is given, and the <see cref="TriggerEngine"/>.</summary>
+public static class ChurnRulesBuilderExtensions
 {
     /// <summary>Adds the Churn.Rules services. Calling it twice is harmless; a host's own registrations win.</summary>
-    /// <param name="services">The services.</param>
-    /// <param name="configure">Configures the symptom engine.</param>
-    /// <returns>A builder: add the rules with <see cref="UseRuleSet"/> and triggers with <see cref="AddTrigger"/>.</returns>
-    public static IChurnRulesBuilder AddChurnRules(this IServiceCollection services, Action<SymptomEngineOptions>? configure = null)
+    /// <param name="churn">The builder.</param>
+    /// <param name="configure">Configures the symptom engine (threshold, half-life, lookback, step).</param>
+    /// <returns>The builder.</returns>
+    public static IChurnBuilder AddRules(this IChurnBuilder churn, Action<SymptomEngineOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        services.AddOptionsWithValidateOnStart<SymptomEngineOptions, SymptomEngineOptionsValidator>()
-            .Configure(configure ?? (_ => { }));
+        ArgumentNullException.ThrowIfNull(churn);
+        var services = churn.Services;
+        services.AddOptionsWithValidateOnStart<SymptomEngineOptions, SymptomEngineOptionsValidator>();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<SymptomEngine>();
+        services.TryAddSingleton(sp => new SymptomEngine(sp.GetRequiredService<CompiledRuleSet>(), sp.GetRequiredService<IOptions<SymptomEngineOptions>>()));
         services.TryAddSingleton<ISymptomDetector>(sp => sp.GetRequiredService<SymptomEngine>());
         services.TryAddSingleton(sp => new TriggerEngine(sp.GetServices<EventTrigger>(), sp.GetRequiredService<TimeProvider>()));
-        return new ChurnRulesBuilder(services);
+        return churn;
     }
 
-    /// <summary>Compiles a rule set against a schema at start-up and uses it.</summary>
-    /// <param name="builder">The builder.</param>
+    /// <summary>Adds the Churn.Rules services with a rule set, compiled against a schema at start-up.</summary>
+    /// <param name="churn">The builder.</param>
     /// <param name="ruleSet">The rules.</param>
-    /// <param name="schema">The variables they may name.</param>
+    /// <param name="schema">The variables they may name (for example <see cref="RuleSchema.FromFeatures"/> of the feature builder's schema).</param>
+    /// <param name="configure">Configures the symptom engine.</param>
     /// <returns>The builder.</returns>
-    public static IChurnRulesBuilder UseRuleSet(this IChurnRulesBuilder builder, RuleSet ruleSet, RuleSchema schema)
+    public static IChurnBuilder AddRules(this IChurnBuilder churn, RuleSet ruleSet, RuleSchema schema, Action<SymptomEngineOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(churn);
         ArgumentNullException.ThrowIfNull(ruleSet);
         ArgumentNullException.ThrowIfNull(schema);
-        builder.Services.TryAddSingleton(_ => CompiledRuleSet.Compile(ruleSet, schema));
-        return builder;
+        churn.Services.TryAddSingleton(_ => CompiledRuleSet.Compile(ruleSet, schema));
+        return churn.AddRules(configure);
+    }
+
+    /// <summary>Adds the Churn.Rules services with a rule set, compiled at start-up against the registered <see cref="FeatureSchema"/> (from <c>AddData</c>), the profile's <c>owner</c> and <c>signup_date</c>.</summary>
+    /// <param name="churn">The builder.</param>
+    /// <param name="ruleSet">The rules.</param>
+    /// <param name="configure">Configures the symptom engine.</param>
+    /// <returns>The builder.</returns>
+    public static IChurnBuilder AddRules(this IChurnBuilder churn, RuleSet ruleSet, Action<SymptomEngineOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(churn);
+        ArgumentNullException.ThrowIfNull(ruleSet);
+        churn.Services.TryAddSingleton(sp => CompiledRuleSet.Compile(ruleSet, RuleSchema.FromFeatures(sp.GetRequiredService<FeatureSchema>(), ["owner"], ["signup_date"])));
+        return churn.AddRules(configure);
     }
 
     /// <summary>Adds an event-window trigger.</summary>
-    /// <param name="builder">The builder.</param>
+    /// <param name="churn">The builder.</param>
     /// <param name="trigger">The trigger.</param>
     /// <returns>The builder.</returns>
-    public static IChurnRulesBuilder AddTrigger(this IChurnRulesBuilder builder, EventTrigger trigger)
+    public static IChurnBuilder AddTrigger(this IChurnBuilder churn, EventTrigger trigger)
     {
-        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(churn);
         ArgumentNullException.ThrowIfNull(trigger);
-        builder.Services.AddSingleton(trigger);
-        return builder;
+        churn.Services.AddSingleton(trigger);
+        return churn;
     }
 }
-
-/// <summary>Follow-up registrations for Churn.Rules.</summary>
-public interface IChurnRulesBuilder
-{
-    /// <summary>Gets the services.</summary>
-    IServiceCollection Services { get; }
-}
-
-internal sealed record ChurnRulesBuilder(IServiceCollection Services) : IChurnRulesBuilder;

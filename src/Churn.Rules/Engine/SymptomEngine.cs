@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Churn.Abstractions;
-using Churn.Rules;
+using Churn.Shared;
 using Microsoft.Extensions.Options;
 
 namespace Churn.Rules;
@@ -10,15 +9,25 @@ namespace Churn.Rules;
 /// <summary>Options of the <see cref="SymptomEngine"/>.</summary>
 public sealed class SymptomEngineOptions
 {
-    /// <summary>Gets or sets the decayed weight of minor symptoms at which a recapitulative symptom fires (a rule set's own value wins).</summary>
+    /// <summary>Gets or sets the decayed weight of minor symptoms at which the recapitulative symptom holds (a rule set's own value wins).</summary>
     /// <value>The default is 3.</value>
     [Range(0.001, 1_000_000)]
     public double MinorThreshold { get; set; } = 3;
 
-    /// <summary>Gets or sets the half-life, in days, of a minor symptom's weight (a rule set's own value wins).</summary>
+    /// <summary>Gets or sets the half-life, in days, of a minor symptom's weight, measured from when it began to hold (a rule set's own value wins).</summary>
     /// <value>The default is 14 days.</value>
     [Range(0.001, 36_500)]
     public double HalfLifeDays { get; set; } = 14;
+
+    /// <summary>Gets or sets how many half-lives back minor symptoms are looked for (a symptom older than that weighs under 2^-n of its weight and is left out).</summary>
+    /// <value>The default is 4 (one sixteenth).</value>
+    [Range(0, 20)]
+    public double LookbackHalfLives { get; set; } = 4;
+
+    /// <summary>Gets or sets the step, in days, of the instants at which the rules are evaluated on the customer's history: midnight UTC every <c>n</c> days from 1970-01-01, plus the as-of instant itself. A symptom's <see cref="Symptom.FiredAt"/> is the first such instant at which its condition held.</summary>
+    /// <value>The default is 1 day.</value>
+    [Range(1, 365)]
+    public int ScanStepDays { get; set; } = 1;
 }
 
 [OptionsValidator]
@@ -27,154 +36,309 @@ internal sealed partial class SymptomEngineOptionsValidator : IValidateOptions<S
 }
 
 /// <summary>
-/// Evaluates a compiled rule set on customers as they are assessed. Critical rules fire a
-/// symptom at once. Minor rules add their weight to the customer's running sum, which halves
-/// every half-life; when the decayed sum reaches the threshold a recapitulative symptom fires
-/// (naming the minor symptoms behind it) and the sum starts again from zero. Time comes from the
-/// <see cref="TimeProvider"/>.
+/// Finds a customer's symptoms as of an instant, as a pure function of the customer's history up
+/// to that instant: no clock, no state kept between calls. The rules are evaluated on the
+/// customer's features at a fixed grid of instants (midnight UTC every
+/// <see cref="SymptomEngineOptions.ScanStepDays"/> days, plus the as-of instant) over the lookback
+/// period. A critical or minor symptom holds when its rule holds at the as-of instant; it fired
+/// when its current run of holding began. Each run of a minor rule in the lookback period adds its
+/// weight, halved every half-life from when the run began; when the sum reaches the threshold the
+/// recapitulative symptom holds, listing the minor symptoms it sums (each once).
 /// </summary>
-/// <remarks>Thread-safe: each customer's running sum is updated under its own lock.</remarks>
+/// <remarks>
+/// Thread-safe and deterministic. The grid is anchored to absolute time, not to the as-of
+/// instant, so a live monitor that evaluates the rules at the same instants as time passes keeps
+/// the same symptoms incrementally.
+/// </remarks>
 public sealed class SymptomEngine : ISymptomDetector
 {
-    /// <summary>The rule id of recapitulative symptoms.</summary>
+    /// <summary>The rule id of the recapitulative symptom.</summary>
     public const string RecapitulativeRuleId = "recapitulative";
 
     private readonly CompiledRuleSet _rules;
-    private readonly TimeProvider _time;
     private readonly double _threshold;
     private readonly double _halfLifeTicks;
-    private readonly ConcurrentDictionary<CustomerId, MinorState> _state = new();
+    private readonly long _lookbackTicks;
+    private readonly long _stepTicks;
+    private readonly bool _hasMinor;
 
     /// <summary>Initializes a new instance of the <see cref="SymptomEngine"/> class.</summary>
     /// <param name="rules">The compiled rules.</param>
-    /// <param name="options">Threshold and half-life.</param>
-    /// <param name="time">The clock.</param>
-    public SymptomEngine(CompiledRuleSet rules, IOptions<SymptomEngineOptions> options, TimeProvider time)
+    /// <param name="options">Threshold, half-life, lookback and step; defaults when null.</param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public SymptomEngine(CompiledRuleSet rules, SymptomEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
+        options = OptionsCheck.ThrowIfInvalid(options ?? new SymptomEngineOptions(), new SymptomEngineOptionsValidator());
         _rules = rules;
-        _time = time;
-        _threshold = rules.RuleSet.MinorThreshold ?? options.Value.MinorThreshold;
-        _halfLifeTicks = (rules.RuleSet.HalfLifeDays ?? options.Value.HalfLifeDays) * TimeSpan.TicksPerDay;
+        _threshold = rules.RuleSet.MinorThreshold ?? options.MinorThreshold;
+        var halfLifeDays = rules.RuleSet.HalfLifeDays ?? options.HalfLifeDays;
+        _halfLifeTicks = halfLifeDays * TimeSpan.TicksPerDay;
+        _lookbackTicks = (long)Math.Round(options.LookbackHalfLives * halfLifeDays * TimeSpan.TicksPerDay);
+        _stepTicks = options.ScanStepDays * TimeSpan.TicksPerDay;
+        _hasMinor = rules.Rules.Any(r => r.Rule.Severity == SymptomSeverity.Minor);
     }
+
+    /// <summary>Initializes a new instance of the <see cref="SymptomEngine"/> class from validated options.</summary>
+    /// <param name="rules">The compiled rules.</param>
+    /// <param name="options">The options.</param>
+    public SymptomEngine(CompiledRuleSet rules, IOptions<SymptomEngineOptions> options)
+        : this(rules, (options ?? throw new ArgumentNullException(nameof(options))).Value)
+    {
+    }
+
+    /// <summary>Gets the compiled rules.</summary>
+    public CompiledRuleSet Rules => _rules;
 
     /// <summary>Gets the recapitulative threshold in force.</summary>
     public double MinorThreshold => _threshold;
 
-    /// <summary>Evaluates a snapshot (numbers by feature name) with the customer's profile.</summary>
+    /// <summary>Gets the half-life in force, in days.</summary>
+    public double HalfLifeDays => _halfLifeTicks / TimeSpan.TicksPerDay;
+
+    /// <summary>Gets how far back minor symptoms are looked for.</summary>
+    public TimeSpan Lookback => TimeSpan.FromTicks(_lookbackTicks);
+
+    /// <summary>Gets the step of the evaluation grid.</summary>
+    public TimeSpan ScanStep => TimeSpan.FromTicks(_stepTicks);
+
+    /// <summary>Evaluates one snapshot on its own (no history): symptoms that hold at its instant, fired then, the recapitulative one from the minor symptoms holding then.</summary>
     /// <param name="snapshot">The snapshot.</param>
     /// <param name="profile">The profile (for text and date variables), if any.</param>
-    /// <returns>The symptoms that fired.</returns>
+    /// <returns>The symptoms.</returns>
     public IReadOnlyList<Symptom> Evaluate(CustomerSnapshot snapshot, CustomerProfile? profile = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        return Evaluate(snapshot.CustomerId, _rules.Schema.InputFor(snapshot, profile));
+        return Detect(new SnapshotOnlyHistory(snapshot, profile));
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<Symptom> Detect(CustomerSnapshot snapshot) => Evaluate(snapshot);
-
-    /// <summary>Evaluates one customer's input.</summary>
-    /// <param name="customerId">The customer.</param>
-    /// <param name="input">The values.</param>
-    /// <returns>The symptoms that fired: critical ones, then a recapitulative one if the minor weight reached the threshold.</returns>
-    public IReadOnlyList<Symptom> Evaluate(CustomerId customerId, RuleInput input)
+    public IReadOnlyList<Symptom> Detect(ICustomerHistory history)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        var now = _time.GetUtcNow();
+        ArgumentNullException.ThrowIfNull(history);
+        var asOf = history.AsOf.UtcTicks;
+        var reader = new Reader(_rules, history);
+        var n = _rules.Rules.Count;
+        var fired = new bool[n];
         var symptoms = new List<Symptom>();
-        List<(CompiledRule Rule, string Values)>? minors = null;
-        var added = 0.0;
-        foreach (var rule in _rules.Rules)
+
+        // Most customers show nothing at the instant; without minor rules, nothing earlier matters.
+        reader.Evaluate(asOf, fired);
+        if (!_hasMinor && !fired.Contains(true))
         {
-            if (!rule.Condition.Predicate(input))
+            return symptoms;
+        }
+
+        var instants = Instants(asOf, history.FirstSeen?.UtcTicks ?? asOf);
+        var runStart = new long[n];
+        var runText = new string?[n];
+        Array.Fill(runStart, long.MinValue);
+        var episodes = new List<Episode>();
+        long recapStart = long.MinValue;
+        var sumAtAsOf = 0.0;
+        foreach (var t in instants)
+        {
+            reader.Evaluate(t, fired);
+
+            for (var i = 0; i < n; i++)
+            {
+                if (fired[i] && runStart[i] == long.MinValue)
+                {
+                    runStart[i] = t;
+                    if (_rules.Rules[i].Rule.Severity == SymptomSeverity.Minor)
+                    {
+                        runText[i] = reader.Explain(i);
+                        episodes.Add(new Episode(i, t, runText[i]!));
+                    }
+                }
+                else if (!fired[i] && runStart[i] != long.MinValue)
+                {
+                    runStart[i] = long.MinValue;
+                    runText[i] = null;
+                }
+            }
+
+            if (_hasMinor)
+            {
+                var sum = Sum(episodes, t);
+                if (sum >= _threshold && recapStart == long.MinValue)
+                {
+                    recapStart = t;
+                }
+                else if (sum < _threshold)
+                {
+                    recapStart = long.MinValue;
+                }
+
+                sumAtAsOf = sum;
+            }
+        }
+
+        // The instants end at the as-of instant: runs still open hold now.
+        for (var i = 0; i < n; i++)
+        {
+            if (!fired[i])
             {
                 continue;
             }
 
-            var values = rule.Condition.Explain(input);
-            if (rule.Rule.Severity == SymptomSeverity.Critical)
-            {
-                symptoms.Add(new Symptom(rule.Rule.Id, SymptomSeverity.Critical, now, $"{Describe(rule.Rule)} ({values})"));
-            }
-            else
-            {
-                (minors ??= []).Add((rule, values));
-                added += rule.Rule.Weight;
-            }
+            var rule = _rules.Rules[i].Rule;
+            var start = new DateTimeOffset(runStart[i], TimeSpan.Zero);
+            var text = $"{Describe(rule)} ({reader.Explain(i)})";
+            symptoms.Add(rule.Severity == SymptomSeverity.Critical
+                ? new Symptom(rule.Id, SymptomSeverity.Critical, start, text)
+                : new Symptom(rule.Id, SymptomSeverity.Minor, start, text) { Weight = Decayed(rule.Weight, asOf - runStart[i]) });
         }
 
-        if (minors is not null)
+        if (_hasMinor && sumAtAsOf >= _threshold && sumAtAsOf > 0)
         {
-            var state = _state.GetOrAdd(customerId, _ => new MinorState());
-            lock (state)
+            var components = new List<Symptom>();
+            for (var e = episodes.Count - 1; e >= 0; e--)
             {
-                var sum = Decayed(state, now.UtcTicks) + added;
-                state.Sum = sum;
-                state.LastTicks = now.UtcTicks;
-                foreach (var (rule, values) in minors)
+                var episode = episodes[e];
+                var rule = _rules.Rules[episode.Rule].Rule;
+                var weight = Decayed(rule.Weight, asOf - episode.Start);
+                if (weight > 0)
                 {
-                    state.Recent.Add($"{rule.Rule.Id} ({values})");
-                    if (state.Recent.Count > 20)
-                    {
-                        state.Recent.RemoveAt(0);
-                    }
-                }
-
-                if (sum >= _threshold)
-                {
-                    symptoms.Add(new Symptom(
-                        RecapitulativeRuleId,
-                        SymptomSeverity.Critical,
-                        now,
-                        string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {sum:0.##} (threshold {_threshold:0.##}, half-life {_halfLifeTicks / TimeSpan.TicksPerDay:0.##} days): {string.Join("; ", state.Recent)}")));
-                    state.Sum = 0;
-                    state.Recent.Clear();
+                    components.Add(new Symptom(rule.Id, SymptomSeverity.Minor, new DateTimeOffset(episode.Start, TimeSpan.Zero), $"{Describe(rule)} ({episode.Values})") { Weight = weight });
                 }
             }
+
+            var list = string.Join("; ", components.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.RuleId} since {c.FiredAt:yyyy-MM-dd} ({c.Weight:0.##})")));
+            symptoms.Add(new Symptom(
+                RecapitulativeRuleId,
+                SymptomSeverity.Recapitulative,
+                new DateTimeOffset(recapStart, TimeSpan.Zero),
+                string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {sumAtAsOf:0.##} (threshold {_threshold:0.##}, half-life {HalfLifeDays:0.##} days): {list}"))
+            {
+                Weight = sumAtAsOf,
+                Components = components,
+            });
         }
 
         return symptoms;
     }
 
-    /// <summary>Gets a customer's decayed minor weight now.</summary>
-    /// <param name="customerId">The customer.</param>
-    /// <returns>The weight (0 for a customer never seen).</returns>
-    public double MinorWeight(CustomerId customerId)
+    /// <summary>The evaluation instants, oldest first: grid instants in (asOf − lookback, asOf] at or after the customer was first seen, then the as-of instant.</summary>
+    internal List<long> Instants(long asOf, long firstSeen)
     {
-        if (!_state.TryGetValue(customerId, out var state))
+        var instants = new List<long>();
+        var from = Math.Max(firstSeen, asOf - _lookbackTicks);
+        if (_hasMinor && from < asOf)
         {
-            return 0;
+            // The first grid instant at or after `from` (midnight UTC, every step from the epoch).
+            var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
+            var k = (long)Math.Ceiling((from - epoch) / (double)_stepTicks);
+            for (var g = epoch + (k * _stepTicks); g < asOf; g += _stepTicks)
+            {
+                instants.Add(g);
+            }
+        }
+        else if (!_hasMinor)
+        {
+            // Critical rules only: the grid tells when each run began; walk it back from the instant.
+            var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
+            var floor = Math.Max(firstSeen, asOf - Math.Max(_lookbackTicks, 90 * TimeSpan.TicksPerDay));
+            var k = (long)Math.Ceiling((floor - epoch) / (double)_stepTicks);
+            for (var g = epoch + (k * _stepTicks); g < asOf; g += _stepTicks)
+            {
+                instants.Add(g);
+            }
         }
 
-        lock (state)
-        {
-            return Decayed(state, _time.GetUtcNow().UtcTicks);
-        }
+        instants.Add(asOf);
+        return instants;
     }
 
     private static string Describe(Rule rule) =>
         string.IsNullOrEmpty(rule.Description) ? $"{rule.Id}: {rule.Expression}" : $"{rule.Id}: {rule.Description} [{rule.Expression}]";
 
-    private double Decayed(MinorState state, long nowTicks)
+    private double Decayed(double weight, long elapsedTicks) =>
+        elapsedTicks > _lookbackTicks ? 0 : weight * Math.Pow(0.5, Math.Max(0, elapsedTicks) / _halfLifeTicks);
+
+    private double Sum(List<Episode> episodes, long t)
     {
-        if (state.Sum == 0)
+        var sum = 0.0;
+        foreach (var e in episodes)
         {
-            return 0;
+            sum += Decayed(_rules.Rules[e.Rule].Rule.Weight, t - e.Start);
         }
 
-        var elapsed = Math.Max(0, nowTicks - state.LastTicks);
-        return state.Sum * Math.Pow(0.5, elapsed / _halfLifeTicks);
+        return sum;
     }
 
-    private sealed class MinorState
+    /// <summary>One run of a minor rule: which rule, when it began, and the values it read then.</summary>
+    private readonly record struct Episode(int Rule, long Start, string Values);
+
+    /// <summary>Reads a history's features into rule inputs, one instant at a time.</summary>
+    private sealed class Reader
     {
-        public double Sum { get; set; }
+        private readonly CompiledRuleSet _rules;
+        private readonly ICustomerHistory _history;
+        private readonly int[] _slots;
+        private readonly double[] _values;
+        private readonly RuleInput _template;
+        private RuleInput _input;
 
-        public long LastTicks { get; set; }
+        public Reader(CompiledRuleSet rules, ICustomerHistory history)
+        {
+            _rules = rules;
+            _history = history;
+            var schema = rules.Schema;
+            _slots = [.. schema.NumberNames.Select(history.Schema.IndexOf)];
+            _values = new double[history.Schema.Count];
+            _template = schema.NewInput(history.AsOf);
+            if (history.Profile is { } profile)
+            {
+                for (var i = 0; i < schema.TextNames.Count; i++)
+                {
+                    _template.Texts[i] = profile.Attributes.TryGetValue(schema.TextNames[i], out var s) ? s : schema.TextNames[i] == "owner" ? profile.Owner : null;
+                }
 
-        public List<string> Recent { get; } = [];
+                for (var i = 0; i < schema.DateNames.Count; i++)
+                {
+                    if (schema.DateNames[i] == "signup_date" && profile.SignupDate is { } d)
+                    {
+                        _template.Dates[i] = d.UtcTicks;
+                    }
+                }
+            }
+
+            _input = _template;
+        }
+
+        public void Evaluate(long ticks, Span<bool> fired)
+        {
+            _history.FeaturesAt(new DateTimeOffset(ticks, TimeSpan.Zero), _values);
+            _input = _template with { AsOfTicks = ticks };
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                _input.Numbers[i] = _slots[i] >= 0 ? _values[_slots[i]] : double.NaN;
+            }
+
+            _rules.Evaluate(_input, fired);
+        }
+
+        public string Explain(int rule) => _rules.Rules[rule].Condition.Explain(_input);
+    }
+
+    /// <summary>A single snapshot seen as a history that starts and ends at its instant.</summary>
+    private sealed class SnapshotOnlyHistory(CustomerSnapshot snapshot, CustomerProfile? profile) : ICustomerHistory
+    {
+        public CustomerId CustomerId => snapshot.CustomerId;
+
+        public DateTimeOffset AsOf => snapshot.AsOf;
+
+        public FeatureSchema Schema => snapshot.Schema;
+
+        public CustomerProfile? Profile => profile;
+
+        public DateTimeOffset? FirstSeen => snapshot.AsOf;
+
+        public void FeaturesAt(DateTimeOffset instant, Span<double> values)
+        {
+            ArgumentOutOfRangeException.ThrowIfNotEqual(instant, snapshot.AsOf);
+            snapshot.Values.CopyTo(values);
+        }
     }
 }

@@ -1,50 +1,35 @@
-using Churn.Value;
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Churn.Value;
 
 /// <summary>Options of the <see cref="ClvCalculator"/>.</summary>
-public sealed record ClvOptions
+public sealed class ClvOptions
 {
-    /// <summary>Gets the number of periods in the horizon.</summary>
+    /// <summary>Gets or sets the number of periods in the horizon.</summary>
     /// <value>The default is 12.</value>
-    public int Periods { get; init; } = 12;
+    [Range(1, 10_000)]
+    public int Periods { get; set; } = 12;
 
-    /// <summary>Gets the length of one period in the models' time unit (for weekly models and monthly periods: 30.4375 / 7).</summary>
+    /// <summary>Gets or sets the length of one period in the models' time unit (for weekly models and monthly periods: 30.4375 / 7).</summary>
     /// <value>The default is 1.</value>
-    public double PeriodLength { get; init; } = 1;
+    [Range(1e-9, 1e9)]
+    public double PeriodLength { get; set; } = 1;
 
-    /// <summary>Gets the discount rate per period (0.01 = 1 % per period).</summary>
+    /// <summary>Gets or sets the discount rate per period (0.01 = 1 % per period), greater than -1.</summary>
     /// <value>The default is 0.01.</value>
-    public double DiscountRate { get; init; } = 0.01;
+    [Range(-0.999999, 1e6)]
+    public double DiscountRate { get; set; } = 0.01;
 
-    /// <summary>Gets the margin: the share of revenue that is profit.</summary>
+    /// <summary>Gets or sets the margin: the share of revenue that is profit.</summary>
     /// <value>The default is 1 (CLV in revenue).</value>
-    public double Margin { get; init; } = 1;
+    [Range(0.0, 1.0)]
+    public double Margin { get; set; } = 1;
+}
 
-    /// <summary>Checks the options.</summary>
-    /// <exception cref="ArgumentException">A value is out of range.</exception>
-    public void Validate()
-    {
-        if (Periods is < 1 or > 10_000)
-        {
-            throw new ArgumentException($"Periods must be between 1 and 10,000; it is {Periods}.", nameof(Periods));
-        }
-
-        if (!(PeriodLength > 0 && double.IsFinite(PeriodLength)))
-        {
-            throw new ArgumentException($"PeriodLength must be positive; it is {PeriodLength}.", nameof(PeriodLength));
-        }
-
-        if (!(DiscountRate > -1 && double.IsFinite(DiscountRate)))
-        {
-            throw new ArgumentException($"DiscountRate must be greater than -1; it is {DiscountRate}.", nameof(DiscountRate));
-        }
-
-        if (!(Margin >= 0 && Margin <= 1))
-        {
-            throw new ArgumentException($"Margin is a share between 0 and 1; it is {Margin}.", nameof(Margin));
-        }
-    }
+[OptionsValidator]
+internal sealed partial class ClvOptionsValidator : IValidateOptions<ClvOptions>
+{
 }
 
 /// <summary>One customer's predicted value.</summary>
@@ -77,8 +62,7 @@ public sealed class ClvCalculator
     {
         ArgumentNullException.ThrowIfNull(purchases);
         ArgumentNullException.ThrowIfNull(spend);
-        _options = options ?? new ClvOptions();
-        _options.Validate();
+        _options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new ClvOptions(), new ClvOptionsValidator());
         _purchases = purchases;
         _spend = spend;
     }

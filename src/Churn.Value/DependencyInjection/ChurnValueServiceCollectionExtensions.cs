@@ -5,73 +5,44 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Options of the Churn.Value services.</summary>
-public sealed class ChurnValueOptions
-{
-    /// <summary>Gets the historical value settings (cost ratio, basis, currency).</summary>
-    public HistoricalValueOptions Historical { get; } = new();
-
-    /// <summary>Gets or sets the CLV horizon, discounting and margin.</summary>
-    public ClvOptions Clv { get; set; } = new();
-
-    /// <summary>Gets the model-fit tolerances.</summary>
-    public FitOptions Fit { get; } = new();
-
-    /// <summary>Gets or sets the number of RFM score levels.</summary>
-    /// <value>The default is 5.</value>
-    public int RfmBins { get; set; } = 5;
-}
-
-/// <summary>Registers Churn.Value: the default <see cref="ICustomerValueCalculator"/> and the RFM scorer.</summary>
-public static class ChurnValueServiceCollectionExtensions
+/// <summary>Registers Churn.Value on the Churn.Sdk builder: the default <see cref="ICustomerValueCalculator"/>, the <see cref="ClvEstimator"/> and the <see cref="RfmScorer"/>, each options type validated on its own.</summary>
+public static class ChurnValueBuilderExtensions
 {
     /// <summary>Adds the Churn.Value services. Calling it twice is harmless; a host's own <see cref="ICustomerValueCalculator"/> wins.</summary>
-    /// <param name="services">The services.</param>
-    /// <param name="configure">Configures the options.</param>
-    /// <returns>A builder for follow-up registrations.</returns>
-    public static IChurnValueBuilder AddChurnValue(this IServiceCollection services, Action<ChurnValueOptions>? configure = null)
+    /// <param name="churn">The builder.</param>
+    /// <param name="configure">Configures the historical value (cost ratio, basis, currency).</param>
+    /// <returns>The builder.</returns>
+    public static IChurnBuilder AddValue(this IChurnBuilder churn, Action<HistoricalValueOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<ChurnValueOptions>()
-            .Configure(configure ?? (_ => { }))
-            .Validate(
-                o =>
-                {
-                    try
-                    {
-                        o.Clv.Validate();
-                        return o.Historical.CostRatio >= 0 && o.RfmBins is >= 2 and <= 10 && o.Fit.GradientTolerance > 0 && o.Fit.MaxIterations > 0;
-                    }
-                    catch (ArgumentException)
-                    {
-                        return false;
-                    }
-                },
-                "ChurnValueOptions are invalid: CLV periods, period length, discount rate (> -1) and margin (0..1), a non-negative cost ratio, 2..10 RFM bins and positive fit tolerances are required.")
-            .ValidateOnStart();
-        services.TryAddSingleton<ICustomerValueCalculator>(sp => new HistoricalValueCalculator(sp.GetRequiredService<IOptions<ChurnValueOptions>>().Value.Historical));
-        services.TryAddSingleton(sp => new RfmScorer(sp.GetRequiredService<IOptions<ChurnValueOptions>>().Value.RfmBins));
-        return new ChurnValueBuilder(services);
+        ArgumentNullException.ThrowIfNull(churn);
+        var services = churn.Services;
+        services.AddOptions<HistoricalValueOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HistoricalValueOptions>, HistoricalValueOptionsRules>());
+        services.AddOptionsWithValidateOnStart<ClvOptions, ClvOptionsValidator>();
+        services.AddOptionsWithValidateOnStart<FitOptions, FitOptionsValidator>();
+        services.AddOptionsWithValidateOnStart<ValueModelOptions, ValueModelOptionsValidator>();
+        services.AddOptionsWithValidateOnStart<RfmOptions, RfmOptionsValidator>();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddSingleton<HistoricalValueCalculator>(sp => new HistoricalValueCalculator(sp.GetRequiredService<IOptions<HistoricalValueOptions>>()));
+        services.TryAddSingleton<ICustomerValueCalculator>(sp => sp.GetRequiredService<HistoricalValueCalculator>());
+        services.TryAddSingleton(sp => new ClvEstimator(sp.GetRequiredService<IOptions<ClvOptions>>(), sp.GetRequiredService<IOptions<FitOptions>>(), sp.GetRequiredService<IOptions<ValueModelOptions>>()));
+        services.TryAddSingleton(sp => new RfmScorer(sp.GetRequiredService<IOptions<RfmOptions>>()));
+        return churn;
     }
 
     /// <summary>Replaces the value formula with the host's own.</summary>
     /// <typeparam name="T">The calculator.</typeparam>
-    /// <param name="builder">The builder.</param>
+    /// <param name="churn">The builder.</param>
     /// <returns>The builder.</returns>
-    public static IChurnValueBuilder UseCalculator<T>(this IChurnValueBuilder builder)
+    public static IChurnBuilder UseValueCalculator<T>(this IChurnBuilder churn)
         where T : class, ICustomerValueCalculator
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.Replace(ServiceDescriptor.Singleton<ICustomerValueCalculator, T>());
-        return builder;
+        ArgumentNullException.ThrowIfNull(churn);
+        churn.Services.Replace(ServiceDescriptor.Singleton<ICustomerValueCalculator, T>());
+        return churn;
     }
 }
-
-/// <summary>Follow-up registrations for Churn.Value.</summary>
-public interface IChurnValueBuilder
-{
-    /// <summary>Gets the services.</summary>
-    IServiceCollection Services { get; }
-}
-
-internal sealed record ChurnValueBuilder(IServiceCollection Services) : IChurnValueBuilder;

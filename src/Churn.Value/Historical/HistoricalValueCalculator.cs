@@ -32,6 +32,31 @@ public sealed class HistoricalValueOptions
     public string? Currency { get; set; }
 }
 
+/// <summary>The rules of <see cref="HistoricalValueOptions"/>.</summary>
+internal sealed class HistoricalValueOptionsRules : IValidateOptions<HistoricalValueOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HistoricalValueOptions options)
+    {
+        var b = new ValidateOptionsResultBuilder();
+        if (options.CostRatio < 0)
+        {
+            b.AddError($"the cost ratio is a non-negative share of revenue; it is {options.CostRatio}", nameof(options.CostRatio));
+        }
+
+        if (!Enum.IsDefined(options.Basis))
+        {
+            b.AddError($"'{options.Basis}' is not a value basis", nameof(options.Basis));
+        }
+
+        if (options.Currency is { } c && (c.Length != 3 || !c.All(char.IsAsciiLetterUpper)))
+        {
+            b.AddError($"'{c}' is not an ISO 4217 code such as EUR or USD", nameof(options.Currency));
+        }
+
+        return b.Build();
+    }
+}
+
 /// <summary>A customer's realised value up to an instant.</summary>
 /// <param name="Revenue">Total purchase amounts.</param>
 /// <param name="Cost">Total cost (per-purchase <c>cost</c> attribute, else revenue × cost ratio).</param>
@@ -68,11 +93,10 @@ public sealed class HistoricalValueCalculator : ICustomerValueCalculator
 
     /// <summary>Initializes a new instance of the <see cref="HistoricalValueCalculator"/> class.</summary>
     /// <param name="options">Cost ratio, basis and currency; defaults when null.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The cost ratio is negative.</exception>
+    /// <exception cref="ArgumentException">The options are invalid (a negative cost ratio, say).</exception>
     public HistoricalValueCalculator(HistoricalValueOptions? options = null)
     {
-        _options = options ?? new HistoricalValueOptions();
-        ArgumentOutOfRangeException.ThrowIfNegative(_options.CostRatio);
+        _options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new HistoricalValueOptions(), new HistoricalValueOptionsRules());
     }
 
     /// <summary>Computes the detailed historical value.</summary>
@@ -126,10 +150,32 @@ public sealed class HistoricalValueCalculator : ICustomerValueCalculator
             tenure);
     }
 
-    /// <inheritdoc />
-    public CustomerValue Calculate(CustomerProfile profile, IReadOnlyList<CustomerEvent> events, DateTimeOffset asOf)
+    /// <summary>Computes the historical value from purchase totals (when costs come only from the cost ratio).</summary>
+    /// <param name="revenue">The total of the purchases up to the instant.</param>
+    /// <param name="purchases">How many purchases.</param>
+    /// <param name="tenureDays">Days from the first event or signup to the instant.</param>
+    /// <returns>The value.</returns>
+    public HistoricalValue FromTotals(decimal revenue, int purchases, double tenureDays)
     {
-        var v = Compute(profile, events, asOf);
+        var cost = revenue * _options.CostRatio;
+        return new HistoricalValue(
+            revenue,
+            cost,
+            purchases,
+            purchases > 0 ? revenue / purchases : 0,
+            tenureDays > 0 ? purchases / (tenureDays / (365.25 / 12)) : 0,
+            Math.Max(0, tenureDays));
+    }
+
+    /// <inheritdoc />
+    public CustomerValue Calculate(CustomerProfile profile, IReadOnlyList<CustomerEvent> events, DateTimeOffset asOf) => Calculate(Compute(profile, events, asOf));
+
+    /// <summary>The value the options' basis takes from a detailed historical value.</summary>
+    /// <param name="v">The detailed value.</param>
+    /// <returns>The value.</returns>
+    public CustomerValue Calculate(HistoricalValue v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
         var figure = _options.Basis switch
         {
             HistoricalValueBasis.Revenue => v.Revenue,

@@ -51,10 +51,12 @@ public sealed class FitOptions
 {
     /// <summary>Gets or sets the largest gradient component (mean log-likelihood, log-parameters) accepted as converged.</summary>
     /// <value>The default is 1e-9.</value>
+    [System.ComponentModel.DataAnnotations.Range(1e-15, 1.0)]
     public double GradientTolerance { get; set; } = 1e-9;
 
     /// <summary>Gets or sets the iteration limit.</summary>
     /// <value>The default is 500.</value>
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
     public int MaxIterations { get; set; } = 500;
 
     /// <summary>Gets or sets a value indicating whether a fit that did not converge throws <see cref="ModelFitException"/> (otherwise it is returned with <see cref="FitDiagnostics.Converged"/> false).</summary>
@@ -64,6 +66,11 @@ public sealed class FitOptions
     /// <summary>Gets or sets a value indicating whether standard errors are computed from the Hessian.</summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool ComputeStandardErrors { get; set; } = true;
+}
+
+[Microsoft.Extensions.Options.OptionsValidator]
+internal sealed partial class FitOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<FitOptions>
+{
 }
 
 /// <summary>Turns an optimiser's end state into a verdict and a message that says what went wrong.</summary>

@@ -46,6 +46,20 @@ public enum RfmSegment
 /// <param name="Monetary">Total (or average) spend.</param>
 public readonly record struct RfmInput(CustomerId CustomerId, double RecencyDays, double Frequency, double Monetary);
 
+/// <summary>Options of the <see cref="RfmScorer"/>.</summary>
+public sealed class RfmOptions
+{
+    /// <summary>Gets or sets the number of score levels.</summary>
+    /// <value>The default is 5.</value>
+    [System.ComponentModel.DataAnnotations.Range(2, 10)]
+    public int Bins { get; set; } = 5;
+}
+
+[Microsoft.Extensions.Options.OptionsValidator]
+internal sealed partial class RfmOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<RfmOptions>
+{
+}
+
 /// <summary>A customer's RFM scores (1–5, 5 best) and segment.</summary>
 /// <param name="CustomerId">The customer.</param>
 /// <param name="R">Recency score (5 = most recent).</param>
@@ -75,6 +89,13 @@ public sealed class RfmScorer
         ArgumentOutOfRangeException.ThrowIfLessThan(bins, 2);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bins, 10);
         Bins = bins;
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="RfmScorer"/> class from validated options.</summary>
+    /// <param name="options">The options.</param>
+    public RfmScorer(Microsoft.Extensions.Options.IOptions<RfmOptions> options)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Value.Bins)
+    {
     }
 
     /// <summary>Gets the number of score levels.</summary>

@@ -179,5 +179,101 @@ public static class TransactionSummaryBuilder
         };
     }
 
+    /// <summary>
+    /// Summarises one customer's purchases, oldest first, up to a calibration end, as <see cref="Build"/>
+    /// does with same-day purchases merged (no holdout): for callers that hold purchases in columns.
+    /// </summary>
+    /// <param name="customerId">The customer.</param>
+    /// <param name="ticks">The purchases' UTC ticks, ascending.</param>
+    /// <param name="amounts">The purchases' amounts (NaN entries are skipped, as purchases without an amount are).</param>
+    /// <param name="calibrationEnd">The instant; later purchases are ignored.</param>
+    /// <param name="unit">The time unit of recency and T.</param>
+    /// <returns>The summary, or <see langword="null"/> when the customer made no purchase by the end.</returns>
+    /// <exception cref="ArgumentException">The spans differ in length.</exception>
+    public static CustomerSummary? Summarize(CustomerId customerId, ReadOnlySpan<long> ticks, ReadOnlySpan<double> amounts, DateTimeOffset calibrationEnd, TimeUnit unit)
+    {
+        if (ticks.Length != amounts.Length)
+        {
+            throw new ArgumentException("One amount per purchase is needed.", nameof(amounts));
+        }
+
+        var end = DayOf(calibrationEnd).DayNumber;
+        var unitDays = unit.Days();
+        int first = int.MinValue, last = int.MinValue, day = int.MinValue, x = 0;
+        double firstValue = 0, repeatSum = 0, current = 0;
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            if (double.IsNaN(amounts[i]))
+            {
+                continue;
+            }
+
+            var d = DateOnly.FromDateTime(new DateTime(ticks[i], DateTimeKind.Utc)).DayNumber;
+            if (d > end)
+            {
+                break;
+            }
+
+            if (first == int.MinValue)
+            {
+                first = day = d;
+                current = amounts[i];
+                continue;
+            }
+
+            if (d == day)
+            {
+                current += amounts[i];
+                continue;
+            }
+
+            // A new day closes the previous one.
+            if (day == first)
+            {
+                firstValue = current;
+            }
+            else
+            {
+                repeatSum += current;
+            }
+
+            if (day != first)
+            {
+                x++;
+                last = day;
+            }
+
+            day = d;
+            current = amounts[i];
+        }
+
+        if (first == int.MinValue)
+        {
+            return null;
+        }
+
+        if (day == first)
+        {
+            firstValue = current;
+        }
+        else
+        {
+            repeatSum += current;
+            x++;
+            last = day;
+        }
+
+        if (last == int.MinValue)
+        {
+            last = first;
+        }
+
+        return new CustomerSummary(customerId, x, (last - first) / unitDays, (end - first) / unitDays, x > 0 ? repeatSum / x : 0)
+        {
+            FirstPurchase = new DateTimeOffset(DateOnly.FromDayNumber(first).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+            FirstPurchaseValue = firstValue,
+        };
+    }
+
     private static DateOnly DayOf(DateTimeOffset t) => DateOnly.FromDateTime(t.UtcDateTime);
 }

@@ -42,7 +42,7 @@ public sealed class ChurnModelTrainerTests
     {
         var (train, test) = SyntheticSets(5000, 5, 6);
 
-        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3 }).Train(ModelTable.FromSnapshots(train), TestContext.Current.CancellationToken).Model;
+        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3 }, catalog: TestLearners.Catalog).Train(ModelTable.FromSnapshots(train), TestContext.Current.CancellationToken).Model;
         var p = model.Score([.. test.Select(r => r.Snapshot)]);
         var y = test.Select(r => r.Churned).ToArray();
         var truth = test.Select(r => PlantedChurnModel.Probability(r.Snapshot)).ToArray();
@@ -54,16 +54,16 @@ public sealed class ChurnModelTrainerTests
     }
 
     [Theory]
-    [InlineData(ChurnTrainer.FastTree)]
-    [InlineData(ChurnTrainer.HistGradientBoosting)]
-    public void BalanceClasses_WeightsTheRareChurners_AndCalibrationKeepsProbabilitiesTrue(ChurnTrainer trainer)
+    [InlineData("fasttree")]
+    [InlineData("hgb")]
+    public void BalanceClasses_WeightsTheRareChurners_AndCalibrationKeepsProbabilitiesTrue(string trainer)
     {
         var rows = SyntheticSets(3000, 11, 4).Train;
         var table = ModelTable.FromSnapshots(rows);
         var churnRate = rows.Count(r => r.Churned) / (double)rows.Count;
 
-        var plain = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Trainer = trainer }).Train(table, TestContext.Current.CancellationToken);
-        var balanced = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Trainer = trainer, BalanceClasses = true }).Train(table, TestContext.Current.CancellationToken);
+        var plain = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Learners = TestLearners.Of(trainer) }, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken);
+        var balanced = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3, Learners = TestLearners.Of(trainer), BalanceClasses = true }, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken);
 
         // The rare class is weighted up: the learners' raw scores move towards one half...
         Assert.InRange(churnRate, 0.005, 0.25);
@@ -81,7 +81,7 @@ public sealed class ChurnModelTrainerTests
     public void Train_SameSeedSameModel_SaveLoadScoresIdentically()
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 1500)]);
-        var trainer = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3 });
+        var trainer = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 3 }, catalog: TestLearners.Catalog);
 
         var a = trainer.Train(table, TestContext.Current.CancellationToken);
         var b = trainer.Train(table, TestContext.Current.CancellationToken);
@@ -89,7 +89,7 @@ public sealed class ChurnModelTrainerTests
         try
         {
             a.Model.Save(path);
-            var loaded = ChurnModel.Load(path);
+            var loaded = ChurnModel.Load(path, TestLearners.Catalog);
 
             Assert.Equal(a.Model.Score(table), b.Model.Score(table));
             Assert.Equal(a.Model.Score(table), loaded.Score(table));
@@ -108,25 +108,25 @@ public sealed class ChurnModelTrainerTests
         // The whole table, so that the booster's histograms are shared among threads.
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID");
 
-        var one = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Threads = 1 }).Train(table, TestContext.Current.CancellationToken);
-        var all = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2 }).Train(table, TestContext.Current.CancellationToken);
+        var one = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Threads = 1 }, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken);
+        var all = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2 }, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken);
 
         Assert.Equal(0, new ChurnModelTrainerOptions().Threads);
         Assert.Equal(one.CrossValidation.Probabilities, all.CrossValidation.Probabilities);
         Assert.Equal(one.Model.Score(table), all.Model.Score(table));
-        Assert.Equal([FittedLearner.HistogramName, "Logistic"], all.Model.Metadata.Learners);
+        Assert.Equal([HistGradientBoostingLearner.LearnerName, LogisticLearner.LearnerName], all.Model.Metadata.Learners);
     }
 
     [Theory]
-    [InlineData(ChurnTrainer.FastTree)]
-    [InlineData(ChurnTrainer.HistGradientBoosting)]
-    public void Search_PicksACandidate_Deterministically(ChurnTrainer trainer)
+    [InlineData("fasttree")]
+    [InlineData("hgb")]
+    public void Search_PicksACandidate_Deterministically(string trainer)
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 1500)]);
-        var options = new ChurnModelTrainerOptions { Folds = 2, Trainer = trainer, Search = true };
+        var options = new ChurnModelTrainerOptions { Folds = 2, Learners = TestLearners.Of(trainer), Search = true };
 
-        var a = new ChurnModelTrainer(options).Train(table, TestContext.Current.CancellationToken);
-        var b = new ChurnModelTrainer(options).Train(table, TestContext.Current.CancellationToken);
+        var a = new ChurnModelTrainer(options, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken);
+        var b = new ChurnModelTrainer(options, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken);
 
         Assert.Contains(a.Model.Metadata.TreeSettings!, options.SearchCandidates);
         Assert.Equal(a.Model.Metadata.TreeSettings, b.Model.Metadata.TreeSettings);
@@ -138,17 +138,17 @@ public sealed class ChurnModelTrainerTests
     public void Load_CorruptTruncatedOrWrongData_AreClearErrors()
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 600)]);
-        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.Logistic }).Train(table, TestContext.Current.CancellationToken).Model;
+        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Learners = ["logistic"] }, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken).Model;
         var path = Path.GetTempFileName();
         try
         {
             model.Save(path);
             var bytes = File.ReadAllBytes(path);
             File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-            Assert.Contains("corrupt or truncated", Assert.Throws<ModelFileException>(() => ChurnModel.Load(path)).Message, StringComparison.Ordinal);
+            Assert.Contains("corrupt or truncated", Assert.Throws<ModelFileException>(() => ChurnModel.Load(path, TestLearners.Catalog)).Message, StringComparison.Ordinal);
             File.WriteAllText(path, "not a model");
-            Assert.Throws<ModelFileException>(() => ChurnModel.Load(path));
-            Assert.Throws<ModelFileException>(() => ChurnModel.Load(path + ".missing"));
+            Assert.Throws<ModelFileException>(() => ChurnModel.Load(path, TestLearners.Catalog));
+            Assert.Throws<ModelFileException>(() => ChurnModel.Load(path + ".missing", TestLearners.Catalog));
 
             var wrong = new ModelTable([new ModelColumn("tenure", ModelColumnKind.Categorical, null, ["x"])]);
             var ex = Assert.Throws<ModelFileException>(() => model.Score(wrong));
@@ -165,12 +165,12 @@ public sealed class ChurnModelTrainerTests
     public void Load_DamagedBoostedTrees_AreClearErrors()
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 800)]);
-        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.HistGradientBoosting, Trees = new TreeSettings(30, 8, 0.1, 20) }).Train(table, TestContext.Current.CancellationToken).Model;
+        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Learners = ["hgb"], Trees = new TreeSettings(30, 8, 0.1, 20) }, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken).Model;
         var path = Path.GetTempFileName();
         try
         {
             model.Save(path);
-            Assert.Equal(model.Score(table), ChurnModel.Load(path).Score(table));
+            Assert.Equal(model.Score(table), ChurnModel.Load(path, TestLearners.Catalog).Score(table));
 
             // Cut the trees entry short inside an otherwise valid zip.
             using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
@@ -189,7 +189,7 @@ public sealed class ChurnModelTrainerTests
                 w.Write(bytes, 0, bytes.Length / 2);
             }
 
-            var ex = Assert.Throws<ModelFileException>(() => ChurnModel.Load(path));
+            var ex = Assert.Throws<ModelFileException>(() => ChurnModel.Load(path, TestLearners.Catalog));
             Assert.Contains("tree ensemble is truncated", ex.Message, StringComparison.Ordinal);
 
             using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
@@ -197,7 +197,7 @@ public sealed class ChurnModelTrainerTests
                 zip.GetEntry("learner-0.trees")!.Delete();
             }
 
-            Assert.Contains("lacks its learner 0 (HistGradientBoosting)", Assert.Throws<ModelFileException>(() => ChurnModel.Load(path)).Message, StringComparison.Ordinal);
+            Assert.Contains("lacks its learner 0 (HistGradientBoosting)", Assert.Throws<ModelFileException>(() => ChurnModel.Load(path, TestLearners.Catalog)).Message, StringComparison.Ordinal);
         }
         finally
         {
@@ -216,7 +216,7 @@ public sealed class ChurnModelTrainerTests
         var set = labels.BuildTrainingSet(log, new FeatureBuilder(), generator.Checkpoints.TakeLast(4), customers.ToDictionary(c => c.Profile.Id, c => c.Profile), TestContext.Current.CancellationToken);
         var table = ModelTable.FromSnapshots(set.Rows);
 
-        var metrics = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Trainer = ChurnTrainer.Logistic }).ValidateByTime(table, options.AsOf, TestContext.Current.CancellationToken);
+        var metrics = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Learners = ["logistic"] }, catalog: TestLearners.Catalog).ValidateByTime(table, options.AsOf, TestContext.Current.CancellationToken);
 
         Assert.Equal(set.Rows.Count(r => r.Snapshot.AsOf >= options.AsOf), metrics.Count);
         Assert.InRange(metrics.Auc, 0.6, 1);

@@ -2,7 +2,7 @@ using Churn.Modeling;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using Microsoft.ML;
+using Churn.Modeling.MLNet;
 
 namespace Churn.Modeling.Tests.Training;
 
@@ -37,11 +37,10 @@ public sealed class HistogramBoosterTests
         var (tx, ty, ttruth) = Planted(20_000, seed: 6);
 
         var trees = HistogramBooster.Fit(x, 10, y, null, new BoostingOptions(new TreeSettings(200, 8, 0.05, 20), 42, 0), TestContext.Current.CancellationToken);
-        var ml = new MLContext(42);
-        var fastTree = Learners.FitTrees(ml, Learners.View(ml, x, 10, y), new TreeSettings(200, 8, 0.05, 20), 42);
+        var fastTree = MLNetLearners.FastTree.Fit(new LearnerData(x, 10, y, null), new LearnerSettings(new TreeSettings(200, 8, 0.05, 20), 42, 1), TestContext.Current.CancellationToken);
 
         var auc = MetricsCalculator.Auc(trees.Probabilities(tx), ty);
-        var fastTreeAuc = MetricsCalculator.Auc(Learners.Probabilities(fastTree, Learners.View(ml, tx, 10, null)), ty);
+        var fastTreeAuc = MetricsCalculator.Auc(fastTree.Probabilities(tx, 10), ty);
         var truthAuc = MetricsCalculator.Auc(ttruth, ty);
         Assert.True(auc >= truthAuc - 0.02, $"AUC {auc:F4} vs planted {truthAuc:F4}");
         Assert.True(auc >= fastTreeAuc - 0.005, $"AUC {auc:F4} vs FastTree {fastTreeAuc:F4}");
@@ -107,7 +106,7 @@ public sealed class HistogramBoosterTests
     public void Fit_Weighted_MovesTheBaseRate_AndChecksItsInputs()
     {
         var (x, y) = Data(4000, seed: 2, width: 4);
-        var balanced = HistogramBooster.Fit(x, 4, y, Learners.BalancedWeights(y), new BoostingOptions(Small, 1, 1), TestContext.Current.CancellationToken);
+        var balanced = HistogramBooster.Fit(x, 4, y, ChurnModelTrainer.BalancedWeights(y), new BoostingOptions(Small, 1, 1), TestContext.Current.CancellationToken);
 
         Assert.Equal(0, balanced.Bias, 5);
         Assert.Throws<ArgumentException>(() => HistogramBooster.Fit(x, 4, y, new float[3], new BoostingOptions(Small, 1, 1)));

@@ -55,9 +55,9 @@ public sealed class IsotonicCalibratorTests
     public void IsotonicCalibration_Telco_IsCalibrated_SavedAndScoredAlike()
     {
         var table = ModelTable.FromCsv(Telco, "Churn", "Yes", "customerID");
-        var options = new ChurnModelTrainerOptions { Folds = 3, Trainer = ChurnTrainer.FastTree, Calibration = CalibrationMethod.Isotonic };
+        var options = new ChurnModelTrainerOptions { Folds = 3, Learners = ["fasttree"], Calibration = CalibrationMethod.Isotonic };
 
-        var result = new ChurnModelTrainer(options).Train(table, TestContext.Current.CancellationToken);
+        var result = new ChurnModelTrainer(options, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken);
 
         Assert.True(result.CrossValidation.Metrics.Ece < 0.03, $"ECE {result.CrossValidation.Metrics.Ece:F4}");
         Assert.True(result.CrossValidation.Metrics.Auc > 0.83, $"AUC {result.CrossValidation.Metrics.Auc:F4}");
@@ -68,7 +68,7 @@ public sealed class IsotonicCalibratorTests
         try
         {
             result.Model.Save(path);
-            var loaded = ChurnModel.Load(path).Score(table);
+            var loaded = ChurnModel.Load(path, TestLearners.Catalog).Score(table);
             for (var i = 0; i < fast.Length; i++)
             {
                 Assert.Equal(reference[i], fast[i], 1e-5);

@@ -1,4 +1,5 @@
 using Churn.Modeling;
+using Churn.Modeling.MLNet;
 
 namespace Churn.Modeling.Tests.Training;
 
@@ -42,10 +43,9 @@ public sealed class LogisticRegressionTests
         var x = featurizer.Transform(table, imputeMissing: true);
         var width = featurizer.FeatureNames.Count;
         var y = table.Labels!.ToArray();
-        var ml = ChurnModelTrainer.MlContext(1);
 
         var own = LogisticRegression.Fit(x, width, y, null, cancellationToken: TestContext.Current.CancellationToken).Probabilities(x);
-        var reference = Learners.Probabilities(Learners.FitMlNetLogistic(ml, Learners.View(ml, x, width, y)), x, width, ml);
+        var reference = MLNetLearners.Logistic.Fit(new LearnerData(x, width, y, null), new LearnerSettings(new TreeSettings(1, 2, 0.1, 1), 1, 1), TestContext.Current.CancellationToken).Probabilities(x, width);
 
         var ownMetrics = MetricsCalculator.Compute(own, y);
         var referenceMetrics = MetricsCalculator.Compute(reference, y);
@@ -59,7 +59,7 @@ public sealed class LogisticRegressionTests
         var (x, y) = Planted(5000, seed: 5, [1.0, 0.0], scales: [1, 0], intercept: -2);
 
         var plain = LogisticRegression.Fit(x, 2, y, null, cancellationToken: TestContext.Current.CancellationToken);
-        var balanced = LogisticRegression.Fit(x, 2, y, Learners.BalancedWeights(y), cancellationToken: TestContext.Current.CancellationToken);
+        var balanced = LogisticRegression.Fit(x, 2, y, ChurnModelTrainer.BalancedWeights(y), cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.Equal(0, plain.Weights[1]);
         var rate = y.Count(v => v) / (double)y.Length;

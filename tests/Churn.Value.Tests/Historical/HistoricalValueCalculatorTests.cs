@@ -1,6 +1,7 @@
 using Churn.Abstractions;
 using Churn.Value;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Churn.Value.Tests.Historical;
 
@@ -48,16 +49,50 @@ public sealed class HistoricalValueCalculatorTests
     }
 
     [Fact]
-    public void AddChurnValue_DefaultsAndHostFormulaWins()
+    public void AddValue_DefaultsAndHostFormulaWins()
     {
         var services = new ServiceCollection();
-        services.AddChurnValue(o => o.Historical.CostRatio = 0.5m);
+        services.AddChurn(churn => churn.AddValue(o => o.CostRatio = 0.5m));
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var custom = new ServiceCollection();
-        custom.AddChurnValue().UseCalculator<CrmFormula>();
-        using var customProvider = custom.BuildServiceProvider();
+        custom.AddChurn(churn => churn.AddValue().UseValueCalculator<CrmFormula>());
+        using var customProvider = custom.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
 
         Assert.Equal(50m, provider.GetRequiredService<ICustomerValueCalculator>().Calculate(new CustomerProfile("a"), Events, T0.AddDays(10)).Historical);
         Assert.Equal(42m, customProvider.GetRequiredService<ICustomerValueCalculator>().Calculate(new CustomerProfile("a"), Events, T0).Historical);
+        Assert.NotNull(provider.GetRequiredService<ClvEstimator>());
+        provider.GetRequiredService<IStartupValidator>().Validate();
+    }
+
+    [Theory]
+    [InlineData("CostRatio")]
+    [InlineData("Currency")]
+    [InlineData("Periods")]
+    [InlineData("Margin")]
+    [InlineData("MaxIterations")]
+    [InlineData("Bins")]
+    [InlineData("MinRepeatCustomers")]
+    public void AddValue_BadOption_FailsAtStart_NamingTheMember(string member)
+    {
+        var services = new ServiceCollection();
+        services.AddChurn(churn =>
+        {
+            churn.AddValue();
+            _ = member switch
+            {
+                "CostRatio" => churn.AddValue(o => o.CostRatio = -1),
+                "Currency" => churn.AddValue(o => o.Currency = "euro"),
+                "Periods" => churn.Configure<ClvOptions>(o => o.Periods = 0),
+                "Margin" => churn.Configure<ClvOptions>(o => o.Margin = 1.5),
+                "MaxIterations" => churn.Configure<FitOptions>(o => o.MaxIterations = 0),
+                "Bins" => churn.Configure<RfmOptions>(o => o.Bins = 11),
+                _ => churn.Configure<ValueModelOptions>(o => o.MinRepeatCustomers = 1),
+            };
+        });
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains(member, ex.Message, StringComparison.Ordinal);
     }
 }

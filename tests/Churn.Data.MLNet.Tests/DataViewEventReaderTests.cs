@@ -1,8 +1,9 @@
 using Churn.Abstractions;
 using Churn.Data;
+using Churn.Data.MLNet;
 using Microsoft.ML;
 
-namespace Churn.Data.Tests.Ingest;
+namespace Churn.Data.MLNet.Tests;
 
 public sealed class DataViewEventReaderTests
 {

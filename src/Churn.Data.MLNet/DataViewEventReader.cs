@@ -2,7 +2,7 @@ using Churn.Abstractions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Churn.Data;
+namespace Churn.Data.MLNet;
 
 /// <summary>
 /// Reads customer events from an ML.NET <see cref="IDataView"/> (a database loader, a text
