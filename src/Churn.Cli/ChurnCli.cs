@@ -15,6 +15,9 @@ internal static class ChurnCli
         root.Subcommands.Add(ValueCommands.Build(output, error));
         root.Subcommands.Add(RulesCommands.Build(output, error));
         root.Subcommands.Add(ModelCommands.Build(output, error));
+        root.Subcommands.Add(PipelineCommands.Dataset(output, error));
+        root.Subcommands.Add(PipelineCommands.Assess(output, error));
+        root.Subcommands.Add(PipelineCommands.Backtest(output, error));
         return root;
     }
 
