@@ -141,7 +141,8 @@ public sealed class PreparedAssessment
                 summaries[i] = Summary(_known[i], unit);
             }
         });
-        return _parts.Clv.Fit([.. summaries.OfType<CustomerSummary>()], cancellationToken);
+        // In customer-id order, so that the fit does not depend on the order customers appear in the data.
+        return _parts.Clv.Fit([.. summaries.OfType<CustomerSummary>().OrderBy(s => s.CustomerId)], cancellationToken);
     }
 
     /// <summary>The customer's purchases (with amounts) up to the instant, summarised for the value models.</summary>

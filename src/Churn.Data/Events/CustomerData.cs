@@ -67,7 +67,7 @@ public sealed class CustomerData
     /// <param name="customers">The generated customers.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>The data.</returns>
-    public static CustomerData From(IEnumerable<SyntheticCustomer> customers, CancellationToken cancellationToken = default)
+    public static CustomerData FromSynthetic(IEnumerable<SyntheticCustomer> customers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(customers);
         var list = customers as IReadOnlyList<SyntheticCustomer> ?? [.. customers];
@@ -81,9 +81,8 @@ public sealed class CustomerData
     public static CustomerData Generate(SyntheticOptions? options = null, CancellationToken cancellationToken = default)
     {
         var generator = new SyntheticCustomerBase(options);
-        return From(generator.Generate(cancellationToken).ToList(), cancellationToken) is var data
-            ? new CustomerData(data.Log, data.Profiles) { ObservedUntil = generator.DataEnd }
-            : throw new InvalidOperationException();
+        var data = FromSynthetic(generator.Generate(cancellationToken).ToList(), cancellationToken);
+        return new CustomerData(data.Log, data.Profiles) { ObservedUntil = generator.DataEnd };
     }
 
     /// <summary>
