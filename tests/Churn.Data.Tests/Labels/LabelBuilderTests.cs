@@ -61,4 +61,33 @@ public sealed class LabelBuilderTests
         Assert.Contains(set.Rows, r => r.Snapshot.CustomerId.Value == "gone" && r.Snapshot.AsOf == AsOf.AddDays(-60) && r.Churned);
         Assert.DoesNotContain(set.Rows, r => r.Snapshot.CustomerId.Value == "gone" && r.Snapshot.AsOf == AsOf);
     }
+
+    [Fact]
+    public void StatusAt_Contractual_TheLatestSubscriptionEventDecides()
+    {
+        var log = Log();
+        var labels = new LabelBuilder();
+        ChurnStatus Status(string id) => labels.StatusAt(log, log.IndexOf(id), AsOf);
+
+        Assert.Equal(new ChurnStatus(true, AsOf.AddDays(-40), "cancelled the subscription"), Status("gone"));
+        Assert.False(Status("leaves").Churned);
+        Assert.False(Status("back").Churned);
+        Assert.False(Status("future").Churned);
+        Assert.True(labels.StatusAt(log, log.IndexOf("leaves"), AsOf.AddDays(25)).Churned);
+    }
+
+    [Fact]
+    public void StatusAt_NonContractual_NoActivityForTheHorizonIsChurned()
+    {
+        var log = Log();
+        var labels = new LabelBuilder(new LabelOptions { Definition = ChurnDefinition.NonContractual, HorizonDays = 30 });
+
+        var back = labels.StatusAt(log, log.IndexOf("back"), AsOf);
+        var stays = labels.StatusAt(log, log.IndexOf("stays"), AsOf);
+
+        Assert.True(back.Churned);
+        Assert.Equal(AsOf.AddDays(-45 + 30), back.ChurnedAt);
+        Assert.Equal("no activity for 30 days", back.How);
+        Assert.False(stays.Churned);
+    }
 }

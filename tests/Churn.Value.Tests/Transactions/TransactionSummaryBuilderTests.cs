@@ -1,5 +1,8 @@
 using Churn.Abstractions;
 using Churn.Value;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace Churn.Value.Tests.Transactions;
 
@@ -76,4 +79,32 @@ public sealed class TransactionSummaryBuilderTests
 
         Assert.Equal(4m, tx.Cost);
     }
+
+    [Property(MaxTest = 300)]
+    public Property Summarize_OneCustomersColumns_EqualsBuild() =>
+        Prop.ForAll(
+            Gen.ArrayOf(from minute in Gen.Choose(0, 200 * 24 * 60) from cents in Gen.Choose(-1, 50_000) select (minute, cents)).ToArbitrary(),
+            Gen.Choose(0, 220).ToArbitrary(),
+            Gen.Elements(TimeUnit.Days, TimeUnit.Weeks, TimeUnit.Months).ToArbitrary(),
+            (purchases, day, unit) =>
+            {
+                var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+                var end = start.AddDays(day);
+                var sorted = purchases.OrderBy(p => p.minute).Where(p => start.AddMinutes(p.minute) <= end).ToArray();
+                var ticks = sorted.Select(p => start.AddMinutes(p.minute).UtcTicks).ToArray();
+                var amounts = sorted.Select(p => p.cents < 0 ? double.NaN : p.cents / 100.0).ToArray();
+                var viaBuild = TransactionSummaryBuilder.Build(
+                    sorted.Where(p => p.cents >= 0).Select(p => new Transaction("c", start.AddMinutes(p.minute), p.cents / 100m)),
+                    new SummaryOptions(unit, end)).Customers.SingleOrDefault();
+
+                var viaColumns = TransactionSummaryBuilder.Summarize("c", ticks, amounts, end, unit);
+
+                return viaBuild is null
+                    ? viaColumns is null
+                    : viaColumns is not null && viaColumns.Frequency == viaBuild.Frequency && Close(viaColumns.Recency, viaBuild.Recency)
+                        && Close(viaColumns.T, viaBuild.T) && Close(viaColumns.MonetaryValue, viaBuild.MonetaryValue)
+                        && Close(viaColumns.FirstPurchaseValue, viaBuild.FirstPurchaseValue) && viaColumns.FirstPurchase == viaBuild.FirstPurchase;
+            });
+
+    private static bool Close(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Abs(b));
 }

@@ -1,13 +1,18 @@
 using System.Reflection;
 
-namespace Churn.Abstractions.Tests;
+namespace Churn.Sdk.Tests;
 
 public sealed class NoMutableStaticStateTests
 {
     [Fact]
-    public void ChurnAssemblies_HaveNoNonReadonlyStaticFields()
+    public void EveryChurnAssembly_HasNoNonReadonlyStaticFields()
     {
-        var assemblies = new[] { typeof(CustomerId).Assembly, typeof(Churn.Data.EventLog).Assembly };
+        var assemblies = new[]
+        {
+            typeof(Churn.Abstractions.CustomerId).Assembly, typeof(Churn.Data.EventLog).Assembly, typeof(Churn.Value.ClvEstimator).Assembly,
+            typeof(Churn.Rules.SymptomEngine).Assembly, typeof(Churn.Modeling.ChurnModel).Assembly, typeof(ChurnPipeline).Assembly,
+            typeof(Churn.Modeling.MLNet.MLNetLearners).Assembly, typeof(Churn.Data.MLNet.DataViewEventReader).Assembly,
+        };
         var offenders = assemblies
             .SelectMany(a => a.GetTypes())
             .Where(t => !t.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute)))
@@ -16,6 +21,7 @@ public sealed class NoMutableStaticStateTests
                 .Select(f => $"{t.FullName}.{f.Name}"))
             .ToList();
 
+        Assert.Equal(8, assemblies.Distinct().Count());
         Assert.Empty(offenders);
     }
 }
