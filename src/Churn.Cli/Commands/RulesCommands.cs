@@ -3,7 +3,6 @@ using System.Globalization;
 using Churn.Abstractions;
 using Churn.Data;
 using Churn.Rules;
-using Sylvan.Data.Csv;
 
 namespace Churn.Cli.Commands;
 
@@ -95,7 +94,14 @@ internal static class RulesCommands
                         return Task.FromResult(DataCommands.Fatal(output, error, json, $"file '{table}' does not exist."));
                     }
 
-                    schema = Table.Infer(table, parse.GetValue(id), ct).Schema;
+                    try
+                    {
+                        schema = Table.Read(table, parse.GetValue(id), new IngestReport(0), ct).Schema;
+                    }
+                    catch (Exception ex) when (ex is ArgumentException or IngestException)
+                    {
+                        return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message));
+                    }
                 }
                 else
                 {
@@ -137,12 +143,13 @@ internal static class RulesCommands
             }
 
             var (set, positions, issues) = Load(path);
-            Table.Inferred inferred;
+            Table inferred;
+            var ingest = new IngestReport(1000);
             try
             {
-                inferred = Table.Infer(table, parse.GetValue(id), ct);
+                inferred = Table.Read(table, parse.GetValue(id), ingest, ct);
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is ArgumentException or IngestException)
             {
                 return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message));
             }
@@ -161,10 +168,9 @@ internal static class RulesCommands
             using var writer = parse.GetValue(outFile) is { } o ? new StreamWriter(o, append: false, new System.Text.UTF8Encoding(false)) : null;
             writer?.Write("customer_id,rule_id,severity,explanation\n");
             var threshold = set!.MinorThreshold ?? 3;
-            var rejected = new List<(long Line, string Message)>();
             var report = RuleDryRun.Run(
                 compiled,
-                Table.Rows(table, inferred, rejected, ct),
+                inferred.Rows(),
                 threshold,
                 writer is null ? null : (customer, input, fired) =>
                 {
@@ -192,8 +198,8 @@ internal static class RulesCommands
                     anyFlagged = report.AnyFlagged,
                     recapitulative = report.RecapitulativeFlagged,
                     overlap = Enumerable.Range(0, report.Rules.Count).Select(i => Enumerable.Range(0, report.Rules.Count).Select(j => report.Overlap[i, j])),
-                    rejected = rejected.Count,
-                    errors = rejected.Take(1000).Select(r => new { line = r.Line, column = 0, message = r.Message }),
+                    rejected = ingest.Rejected,
+                    errors = ingest.Errors.Select(e => new { line = e.Line, column = e.Column, message = e.Message }),
                 });
             }
             else
@@ -204,127 +210,85 @@ internal static class RulesCommands
                     output.WriteLine($"  {r.Id,-30} {r.Severity.ToString().ToLowerInvariant(),-9} {r.Flagged,10:N0}  {(report.Customers == 0 ? 0 : r.Flagged / (double)report.Customers),7:P1}");
                 }
 
-                foreach (var (line, message) in rejected.Take(20))
-                {
-                    error.WriteLine($"warning: {table}:{line}: {message}");
-                }
+                FeaturesCommands.WriteIngestSummary(error, table, ingest);
             }
 
-            return Task.FromResult(rejected.Count > 0 ? ExitCodes.Rejected : ExitCodes.Ok);
+            return Task.FromResult(ingest.Rejected > 0 ? ExitCodes.Rejected : ExitCodes.Ok);
         });
         return command;
     }
 
 
-    /// <summary>A CSV table read twice: once to infer column types, once to evaluate, so it streams.</summary>
-    private static class Table
+    /// <summary>A customer table (through Churn.Data's <see cref="CsvTable"/>): numbers, dates and texts inferred, bad rows counted with line and column.</summary>
+    private sealed class Table
     {
-        public static Inferred Infer(string path, string? idColumn, CancellationToken ct)
+        private readonly CsvTable _csv;
+        private readonly int _id;
+        private readonly int _asOf;
+
+        private Table(CsvTable csv, int id, RuleSchema schema)
         {
-            using var csv = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
-            var names = Enumerable.Range(0, csv.FieldCount).Select(i => csv.GetName(i).Trim()).ToArray();
-            var idIndex = idColumn is null ? -1 : Array.FindIndex(names, n => string.Equals(n, idColumn, StringComparison.OrdinalIgnoreCase));
-            if (idColumn is not null && idIndex < 0)
-            {
-                throw new ArgumentException($"the id column '{idColumn}' is not in {Path.GetFileName(path)} ({string.Join(", ", names)}).");
-            }
-
-            var numeric = Enumerable.Repeat(true, names.Length).ToArray();
-            var date = Enumerable.Repeat(true, names.Length).ToArray();
-            var seen = new bool[names.Length];
-            var rows = 0;
-            while (csv.Read())
-            {
-                if ((++rows & 0xFFFF) == 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                }
-
-                for (var i = 0; i < Math.Min(names.Length, csv.RowFieldCount); i++)
-                {
-                    var v = csv.GetFieldSpan(i).Trim();
-                    if (v.IsEmpty)
-                    {
-                        continue;
-                    }
-
-                    seen[i] = true;
-                    numeric[i] = numeric[i] && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
-                    date[i] = date[i] && !numeric[i] && v.Length >= 10 && DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
-                }
-            }
-
-            var kinds = new RuleValueType[names.Length];
-            for (var i = 0; i < names.Length; i++)
-            {
-                kinds[i] = !seen[i] || numeric[i] ? RuleValueType.Number : date[i] ? RuleValueType.Date : RuleValueType.Text;
-            }
-
-            var columns = Enumerable.Range(0, names.Length).Where(i => i != idIndex).ToArray();
-            var schema = new RuleSchema(
-                columns.Where(i => kinds[i] == RuleValueType.Number).Select(i => names[i]),
-                columns.Where(i => kinds[i] == RuleValueType.Text).Select(i => names[i]),
-                columns.Where(i => kinds[i] == RuleValueType.Date).Select(i => names[i]));
-            return new Inferred(schema, names, kinds, idIndex, Array.FindIndex(names, n => n.Equals("as_of", StringComparison.OrdinalIgnoreCase)));
+            _csv = csv;
+            _id = id;
+            _asOf = csv.IndexOf("as_of") is var a && a >= 0 && csv.Columns[a].Kind == CsvColumnKind.Date ? a : -1;
+            Schema = schema;
         }
 
-        public static IEnumerable<(CustomerId, RuleInput)> Rows(string path, Inferred table, List<(long Line, string Message)> rejected, CancellationToken ct)
+        public RuleSchema Schema { get; }
+
+        public static Table Read(string path, string? idColumn, IngestReport report, CancellationToken ct)
         {
-            using var csv = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
-            var slot = new int[table.Names.Length];
-            for (var i = 0; i < slot.Length; i++)
+            CsvTable csv;
+            try
             {
-                slot[i] = table.Schema.TryGet(table.Names[i], out var v) ? v.Index : -1;
+                csv = CsvTable.Read(path, report, new CsvTableOptions
+                {
+                    TextColumns = idColumn is null ? [] : [idColumn],
+                    RequiredColumns = idColumn is null ? [] : [idColumn],
+                    InferDates = true,
+                }, ct);
+            }
+            catch (IngestException ex) when (idColumn is not null && ex.Error is { Line: 1 } e && e.ColumnName == idColumn)
+            {
+                throw new ArgumentException($"the id column '{idColumn}' is not in {Path.GetFileName(path)}: {e.Message.Replace(" Map your own column name with TextColumns.", string.Empty, StringComparison.Ordinal)}", ex);
             }
 
+            var id = idColumn is null ? -1 : csv.IndexOf(idColumn);
+            var columns = csv.Columns.Where((_, i) => i != id).ToList();
+            var schema = new RuleSchema(
+                columns.Where(c => c.Kind == CsvColumnKind.Number).Select(c => c.Name),
+                columns.Where(c => c.Kind == CsvColumnKind.Text).Select(c => c.Name),
+                columns.Where(c => c.Kind == CsvColumnKind.Date).Select(c => c.Name));
+            return new Table(csv, id, schema);
+        }
+
+        public IEnumerable<(CustomerId, RuleInput)> Rows()
+        {
+            var slot = _csv.Columns.Select(c => Schema.TryGet(c.Name, out var v) ? v.Index : -1).ToArray();
             var now = TimeProvider.System.GetUtcNow();
-            long line = 1;
-            while (csv.Read())
+            for (var r = 0; r < _csv.RowCount; r++)
             {
-                line++;
-                if ((line & 0xFFFF) == 0)
-                {
-                    ct.ThrowIfCancellationRequested();
-                }
-
-                if (csv.RowFieldCount != table.Names.Length)
-                {
-                    rejected.Add((line, $"the row has {csv.RowFieldCount} fields but the header has {table.Names.Length}"));
-                    continue;
-                }
-
-                var id = table.IdIndex >= 0 ? csv.GetFieldSpan(table.IdIndex).Trim().ToString() : (line - 1).ToString(CultureInfo.InvariantCulture);
-                if (id.Length == 0)
-                {
-                    rejected.Add((line, "the id is empty"));
-                    continue;
-                }
-
-                var asOf = table.AsOfIndex >= 0 && DateTimeOffset.TryParse(csv.GetFieldSpan(table.AsOfIndex).Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var a) ? a : now;
-                var input = table.Schema.NewInput(asOf);
-                for (var i = 0; i < table.Names.Length; i++)
+                var id = _id >= 0 ? _csv.Columns[_id].Texts![r]! : (_csv.Lines[r] - 1).ToString(CultureInfo.InvariantCulture);
+                var asOf = _asOf >= 0 && _csv.Columns[_asOf].Dates![r] is var t && t != long.MinValue ? new DateTimeOffset(t, TimeSpan.Zero) : now;
+                var input = Schema.NewInput(asOf);
+                for (var i = 0; i < slot.Length; i++)
                 {
                     if (slot[i] < 0)
                     {
                         continue;
                     }
 
-                    var v = csv.GetFieldSpan(i).Trim();
-                    if (v.IsEmpty)
+                    var c = _csv.Columns[i];
+                    switch (c.Kind)
                     {
-                        continue;
-                    }
-
-                    switch (table.Kinds[i])
-                    {
-                        case RuleValueType.Number:
-                            input.Numbers[slot[i]] = double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture);
+                        case CsvColumnKind.Number:
+                            input.Numbers[slot[i]] = c.Numbers![r];
                             break;
-                        case RuleValueType.Date:
-                            input.Dates[slot[i]] = DateTimeOffset.Parse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).UtcTicks;
+                        case CsvColumnKind.Date:
+                            input.Dates[slot[i]] = c.Dates![r] == long.MinValue ? RuleInput.NoDate : c.Dates[r];
                             break;
                         default:
-                            input.Texts[slot[i]] = v.ToString();
+                            input.Texts[slot[i]] = c.Texts![r];
                             break;
                     }
                 }
@@ -332,7 +296,5 @@ internal static class RulesCommands
                 yield return (new CustomerId(id), input);
             }
         }
-
-        public sealed record Inferred(RuleSchema Schema, string[] Names, RuleValueType[] Kinds, int IdIndex, int AsOfIndex);
     }
 }

@@ -45,10 +45,19 @@ public sealed class LearnerCatalog
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
 
-        // The newest registration of a name wins (a companion's new format over an old one).
+        // Aliases first (two learners may share a file name, as ML.NET's logistic model and ours do;
+        // their aliases tell them apart), then names; the newest registration wins.
         for (var i = _learners.Length - 1; i >= 0; i--)
         {
-            if (Same(_learners[i].Name, name) || _learners[i].Aliases.Any(a => Same(a, name)))
+            if (_learners[i].Aliases.Any(a => Same(a, name)))
+            {
+                return _learners[i];
+            }
+        }
+
+        for (var i = _learners.Length - 1; i >= 0; i--)
+        {
+            if (Same(_learners[i].Name, name))
             {
                 return _learners[i];
             }

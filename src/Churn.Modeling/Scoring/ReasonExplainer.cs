@@ -11,9 +11,9 @@ namespace Churn.Modeling;
 /// Global importance is the mean absolute contribution.
 /// </summary>
 /// <remarks>
-/// With a compiled model the rows are encoded once; each block of 4,096 rows is then scored once
-/// per column with that column's slots set to the typical value in a scratch copy of the block,
-/// and blocks run on all cores. Each row keeps a running top few, so words are made only for
+/// With a compiled model the rows are encoded once and explained a block of 4,096 at a time on all
+/// cores: a linear learner's change is its weight times the change of value, a forest is walked
+/// again only for rows whose new value crosses one of its thresholds on that column. Each row keeps a running top few, so words are made only for
 /// those. Importance sums are added block by block in order: the same result for any thread count.
 /// </remarks>
 internal static class ReasonExplainer
@@ -42,35 +42,41 @@ internal static class ReasonExplainer
         Array.Fill(best, -1);
         var indices = specs.Select(spec => table.Columns.Select((c, i) => (c, i)).First(x => string.Equals(x.c.Name, spec.Name, StringComparison.OrdinalIgnoreCase)).i).ToArray();
         double[] totals;
+        double[] probabilities;
         if (model.Compiled is { } compiled && n > 0)
         {
             var rows = model.Featurizer.Encode(table, MissingMode.Raw);
             var width = compiled.FeatureCount;
-            totals = Compiled(model, compiled, n, (from, count, target) => rows.AsSpan(from * width, count * width).CopyTo(target), keep, best, strength, parallel: true);
+            probabilities = new double[n];
+            totals = Compiled(model, compiled, n, (from, count, target) => rows.AsSpan(from * width, count * width).CopyTo(target), keep, best, strength, parallel: true, probabilities);
         }
         else
         {
+            probabilities = model.Score(table);
             totals = Reference(model, table, indices, keep, best, strength);
         }
 
         var perRow = new IReadOnlyList<RiskReason>[n];
-        for (var r = 0; r < n; r++)
+        Parallel.For(0, (n + Block - 1) / Block, b =>
         {
-            var reasons = new List<RiskReason>(keep);
-            for (var k = 0; k < keep && best[(r * keep) + k] >= 0; k++)
+            for (var r = b * Block; r < Math.Min(n, (b + 1) * Block); r++)
             {
-                var f = best[(r * keep) + k];
-                var contribution = strength[(r * keep) + k];
-                var column = table.Columns[indices[f]];
-                var value = column.Kind == ModelColumnKind.Numeric ? column.Numbers![r] : double.NaN;
-                var shown = column.Kind == ModelColumnKind.Numeric ? Shown(value) : column.Categories![r] ?? "missing";
-                reasons.Add(new RiskReason(specs[f].Name, value, contribution, Text(column.Name, column.Definition, value, shown, contribution)));
+                var reasons = new RiskReason[CountKept(best.AsSpan(r * keep, keep))];
+                for (var k = 0; k < reasons.Length; k++)
+                {
+                    var f = best[(r * keep) + k];
+                    var contribution = strength[(r * keep) + k];
+                    var column = table.Columns[indices[f]];
+                    var value = column.Kind == ModelColumnKind.Numeric ? column.Numbers![r] : double.NaN;
+                    var category = column.Kind == ModelColumnKind.Numeric ? null : column.Categories![r] ?? "missing";
+                    reasons[k] = new RiskReason(specs[f].Name, value, contribution, Text(column.Name, column.Definition, value, category, contribution));
+                }
+
+                perRow[r] = reasons;
             }
+        });
 
-            perRow[r] = reasons;
-        }
-
-        return new ModelExplanation(perRow, Importance(specs, totals, n));
+        return new ModelExplanation(perRow, Importance(specs, totals, n)) { Probabilities = probabilities };
     }
 
     /// <summary>Explains row-major snapshot rows of a schema that holds every (numeric) input of a compiled model.</summary>
@@ -90,14 +96,14 @@ internal static class ReasonExplainer
         var perRow = new IReadOnlyList<RiskReason>[n];
         for (var r = 0; r < n; r++)
         {
-            var reasons = new List<RiskReason>(keep);
-            for (var k = 0; k < keep && best[(r * keep) + k] >= 0; k++)
+            var reasons = new RiskReason[CountKept(best.AsSpan(r * keep, keep))];
+            for (var k = 0; k < reasons.Length; k++)
             {
                 var f = best[(r * keep) + k];
                 var contribution = strength[(r * keep) + k];
                 var definition = schema.Features[slots[f]];
                 var value = rows[(r * stride) + slots[f]];
-                reasons.Add(new RiskReason(specs[f].Name, value, contribution, Text(definition.Name, definition, value, Shown(value), contribution)));
+                reasons[k] = new RiskReason(specs[f].Name, value, contribution, Text(definition.Name, definition, value, null, contribution));
             }
 
             perRow[r] = reasons;
@@ -106,72 +112,93 @@ internal static class ReasonExplainer
         return perRow;
     }
 
-    /// <summary>The words of one reason: "74 days since the last purchase: raises the churn risk by 12.3 points".</summary>
-    internal static string Text(string name, FeatureDefinition? definition, double value, string shown, double contribution) =>
-        $"{Describe(name, definition, value, shown)}: {(contribution >= 0 ? "raises" : "lowers")} the churn risk by {(Math.Abs(contribution) * 100).ToString("0.#", CultureInfo.InvariantCulture)} points";
+    /// <summary>The words of one reason: "74 days since the last purchase: raises the churn risk by 12.3 points", built in one string.</summary>
+    /// <param name="name">The column.</param>
+    /// <param name="definition">What the column means, when known.</param>
+    /// <param name="value">The customer's number (NaN when missing or a category).</param>
+    /// <param name="category">The customer's category, for categorical columns (null for numbers).</param>
+    /// <param name="contribution">The signed contribution.</param>
+    internal static string Text(string name, FeatureDefinition? definition, double value, string? category, double contribution)
+    {
+        // Rounded, then written in the shortest form: as "0.#" and "0.##" would, several times faster.
+        var verb = contribution >= 0 ? "raises" : "lowers";
+        var points = Math.Round(Math.Abs(contribution) * 100, 1) + 0.0;
+        var two = Math.Round(value, 2) + 0.0;
+        var whole = Math.Round(value) + 0.0;
+        var inv = CultureInfo.InvariantCulture;
+        if (definition is not { } d || string.IsNullOrEmpty(d.Description))
+        {
+            return category is not null || double.IsNaN(value)
+                ? string.Create(inv, $"{name} is {category ?? "missing"}: {verb} the churn risk by {points} points")
+                : string.Create(inv, $"{name} is {two}: {verb} the churn risk by {points} points");
+        }
 
-    private static string Shown(double value) => double.IsNaN(value) ? "missing" : value.ToString("0.##", CultureInfo.InvariantCulture);
+        if (double.IsNaN(value))
+        {
+            return string.Create(inv, $"{d.Description}: unknown: {verb} the churn risk by {points} points");
+        }
+
+        return d.Kind switch
+        {
+            FeatureKind.Days or FeatureKind.Count => string.Create(inv, $"{whole} {d.Description}: {verb} the churn risk by {points} points"),
+            FeatureKind.Flag => string.Create(inv, $"{(value >= 0.5 ? string.Empty : "not: ")}{d.Description}: {verb} the churn risk by {points} points"),
+            FeatureKind.Money or FeatureKind.Ratio or FeatureKind.Score or FeatureKind.Number => string.Create(inv, $"{d.Description}: {two}: {verb} the churn risk by {points} points"),
+            _ => string.Create(inv, $"{d.Description}: {whole}: {verb} the churn risk by {points} points"),
+        };
+    }
+
+    private static int CountKept(ReadOnlySpan<int> best)
+    {
+        var k = 0;
+        while (k < best.Length && best[k] >= 0)
+        {
+            k++;
+        }
+
+        return k;
+    }
 
     private static List<(string, double)> Importance(IReadOnlyList<FeatureSpec> specs, double[] totals, int n) =>
         [.. specs.Select((s, f) => (s.Name, totals[f] / Math.Max(1, n))).OrderByDescending(x => x.Item2)];
 
     /// <summary>Blocks of encoded rows, each column patched in a scratch copy and scored by the compiled scorer; returns each column's total absolute contribution.</summary>
-    private static double[] Compiled(ChurnModel model, FastChurnScorer compiled, int n, EncodeBlock encode, int keep, int[] best, double[] strength, bool parallel)
+    private static double[] Compiled(ChurnModel model, FastChurnScorer compiled, int n, EncodeBlock encode, int keep, int[] best, double[] strength, bool parallel, double[]? probabilities = null)
     {
         var specs = model.Featurizer.Specs;
         var width = compiled.FeatureCount;
-        var offsets = new int[specs.Count + 1];
-        for (var f = 0; f < specs.Count; f++)
-        {
-            offsets[f + 1] = offsets[f] + (specs[f].Kind == ModelColumnKind.Numeric ? 1 : specs[f].Levels.Count + 1);
-        }
 
         var blocks = (n + Block - 1) / Block;
         var partial = new double[blocks * specs.Count];
+        var columns = specs.Count;
         void Run(int b)
         {
             var from = b * Block;
             var count = Math.Min(Block, n - from);
             var source = new float[count * width];
             encode(from, count, source);
-            var scratch = source.ToArray();
             var baseline = new double[count];
-            var changed = new double[count];
-            compiled.ScoreSerial(source, baseline);
-            for (var f = 0; f < specs.Count; f++)
+            var changed = new double[count * columns];
+            compiled.ExplainBlock(source, specs, baseline, changed);
+            if (probabilities is not null)
             {
-                var spec = specs[f];
-                var (o, end) = (offsets[f], offsets[f + 1]);
-                for (var r = 0; r < count; r++)
-                {
-                    var row = scratch.AsSpan(r * width, width);
-                    if (spec.Kind == ModelColumnKind.Numeric)
-                    {
-                        row[o] = (float)spec.Mean;
-                    }
-                    else
-                    {
-                        row[o..end].Clear();
-                        row[spec.Levels.Count > 0 ? o : end - 1] = 1;
-                    }
-                }
+                compiled.ScoreSerial(source, probabilities.AsSpan(from, count));
+            }
 
-                compiled.ScoreSerial(scratch, changed);
+            for (var f = 0; f < columns; f++)
+            {
                 double sum = 0;
                 for (var r = 0; r < count; r++)
                 {
-                    var contribution = baseline[r] - changed[r];
+                    var contribution = baseline[r] - changed[(f * count) + r];
                     sum += Math.Abs(contribution);
                     if (keep > 0)
                     {
                         var at = (from + r) * keep;
                         Keep(best.AsSpan(at, keep), strength.AsSpan(at, keep), f, contribution);
                     }
-
-                    source.AsSpan((r * width) + o, end - o).CopyTo(scratch.AsSpan((r * width) + o, end - o));
                 }
 
-                partial[(b * specs.Count) + f] = sum;
+                partial[(b * columns) + f] = sum;
             }
         }
 
@@ -255,28 +282,5 @@ internal static class ReasonExplainer
 
         best[at] = feature;
         strength[at] = contribution;
-    }
-
-    /// <summary>Words for a value: "74 days since the last purchase", "3 support tickets in the last 30 days", or "Contract is Month-to-month".</summary>
-    private static string Describe(string name, FeatureDefinition? definition, double value, string shown)
-    {
-        if (definition is not { } d || string.IsNullOrEmpty(d.Description))
-        {
-            return $"{name} is {shown}";
-        }
-
-        if (double.IsNaN(value))
-        {
-            return $"{d.Description}: unknown";
-        }
-
-        var v = value.ToString(d.Kind is FeatureKind.Money or FeatureKind.Ratio or FeatureKind.Score or FeatureKind.Number ? "0.##" : "0", CultureInfo.InvariantCulture);
-        return d.Kind switch
-        {
-            FeatureKind.Days => $"{v} {d.Description}",
-            FeatureKind.Count => $"{v} {d.Description}",
-            FeatureKind.Flag => value >= 0.5 ? d.Description : $"not: {d.Description}",
-            _ => $"{d.Description}: {v}",
-        };
     }
 }

@@ -128,7 +128,6 @@ public sealed class ModelFileException : Exception
 /// trees, folded weights) that is tested to equal the learners' own probabilities.</remarks>
 public sealed class ChurnModel : IChurnScorer
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
     private readonly IFittedLearner[] _learners;
     private readonly PlattCalibrator _calibrator;
     private readonly IsotonicCalibrator? _isotonic;
@@ -172,7 +171,7 @@ public sealed class ChurnModel : IChurnScorer
         try
         {
             using var zip = ZipFile.OpenRead(path);
-            var metadata = Read<ModelMetadata>(zip, "metadata.json", path);
+            var metadata = ReadMetadata(zip, path);
             if (metadata.Format != ModelMetadata.CurrentFormat)
             {
                 throw new ModelFileException($"'{path}' is a model of format '{metadata.Format}'; this version of Churn.Modeling reads '{ModelMetadata.CurrentFormat}'. Retrain it with this version (churn model train).");
@@ -224,7 +223,7 @@ public sealed class ChurnModel : IChurnScorer
             {
                 using (var w = zip.CreateEntry("metadata.json").Open())
                 {
-                    JsonSerializer.Serialize(w, Metadata, Json);
+                    JsonSerializer.Serialize(w, Metadata, ModelJsonContext.Default.ModelMetadata);
                 }
 
                 for (var i = 0; i < _learners.Length; i++)
@@ -490,15 +489,26 @@ public sealed class ChurnModel : IChurnScorer
         return result;
     }
 
-    private static T Read<T>(ZipArchive zip, string name, string path)
+    private static ModelMetadata ReadMetadata(ZipArchive zip, string path)
     {
-        var entry = zip.GetEntry(name) ?? throw new ModelFileException($"'{path}' has no {name}: it is not a churn model file.");
+        var entry = zip.GetEntry("metadata.json") ?? throw new ModelFileException($"'{path}' has no metadata.json: it is not a churn model file.");
         using var stream = entry.Open();
-        return JsonSerializer.Deserialize<T>(stream, Json) ?? throw new ModelFileException($"'{path}' has an empty {name}.");
+        return JsonSerializer.Deserialize(stream, ModelJsonContext.Default.ModelMetadata) ?? throw new ModelFileException($"'{path}' has an empty metadata.json.");
     }
 }
 
-/// <summary>The reasons behind a table's scores.</summary>
+/// <summary>The scores of a table and the reasons behind them.</summary>
 /// <param name="Reasons">Per row, the strongest reasons, strongest first.</param>
 /// <param name="Importance">Each input column's mean absolute contribution, largest first.</param>
-public sealed record ModelExplanation(IReadOnlyList<IReadOnlyList<RiskReason>> Reasons, IReadOnlyList<(string Feature, double Importance)> Importance);
+public sealed record ModelExplanation(IReadOnlyList<IReadOnlyList<RiskReason>> Reasons, IReadOnlyList<(string Feature, double Importance)> Importance)
+{
+    /// <summary>Gets each row's calibrated probability, equal to <see cref="ChurnModel.Score(ModelTable)"/>'s.</summary>
+    public IReadOnlyList<double> Probabilities { get; init; } = [];
+}
+
+/// <summary>Source-generated serialisation of model metadata: no reflection, so models load in trimmed and AOT-compiled hosts and in file-based apps.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(ModelMetadata))]
+internal sealed partial class ModelJsonContext : JsonSerializerContext
+{
+}

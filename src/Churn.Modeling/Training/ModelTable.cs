@@ -1,6 +1,6 @@
 using System.Globalization;
 using Churn.Abstractions;
-using Sylvan.Data.Csv;
+using Churn.Data;
 
 namespace Churn.Modeling;
 
@@ -79,6 +79,9 @@ public sealed class ModelTable
     /// <summary>Gets the row ids, when known.</summary>
     public IReadOnlyList<string>? Ids { get; }
 
+    /// <summary>Gets the file line of each row, when read from a file.</summary>
+    public IReadOnlyList<long>? Lines { get; init; }
+
     /// <summary>Gets each row's instant, when known.</summary>
     public IReadOnlyList<DateTimeOffset>? AsOf { get; }
 
@@ -122,31 +125,55 @@ public sealed class ModelTable
             [.. rows.Select(r => r.Snapshot.AsOf)]);
     }
 
-    /// <summary>Reads a CSV table, inferring column types.</summary>
+    /// <summary>
+    /// Reads a CSV table through Churn.Data's <see cref="CsvTable"/>, inferring column types (a
+    /// column is numeric while every cell is a finite number or blank). Bad rows (wrong field count,
+    /// empty label, a number such as 1e400 or Infinity, bad UTF-8) are left out and counted in
+    /// <paramref name="report"/> with their file, line, column and reason; without a report, any
+    /// bad row is an error.
+    /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="label">The label column, or null for scoring data.</param>
     /// <param name="positive">The label value meaning "churned"; inferred from yes/true/1 when null.</param>
     /// <param name="id">The id column, or null.</param>
     /// <param name="ignore">Columns to leave out.</param>
     /// <param name="asOf">A column of instants for time-based validation, or null.</param>
-    /// <returns>The table.</returns>
-    /// <exception cref="ArgumentException">A named column is missing, or a label value is empty or not two-valued.</exception>
-    public static ModelTable FromCsv(string path, string? label, string? positive = null, string? id = null, IEnumerable<string>? ignore = null, string? asOf = null)
+    /// <param name="report">Receives the accounting and the rejected rows; when null, a rejected row throws.</param>
+    /// <returns>The table of accepted rows.</returns>
+    /// <exception cref="ArgumentException">A named column is missing, the label is not two-valued, or (without a report) a row is bad.</exception>
+    public static ModelTable FromCsv(string path, string? label, string? positive = null, string? id = null, IEnumerable<string>? ignore = null, string? asOf = null, IngestReport? report = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var csv = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
-        var names = Enumerable.Range(0, csv.FieldCount).Select(i => csv.GetName(i).Trim()).ToArray();
-        int Find(string? name, string what)
+        var strict = report is null;
+        report ??= new IngestReport(20);
+        var source = Path.GetFileName(path);
+        CsvTable csv;
+        try
         {
-            if (name is null)
+            csv = CsvTable.Read(path, report, new CsvTableOptions
             {
-                return -1;
-            }
-
-            var i = Array.FindIndex(names, n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
-            return i >= 0 ? i : throw new ArgumentException($"The {what} column '{name}' is not in {Path.GetFileName(path)} ({string.Join(", ", names)}).");
+                TextColumns = [.. new[] { label, id }.OfType<string>()],
+                DateColumns = asOf is null ? [] : [asOf],
+                RequiredColumns = label is null ? [] : [label],
+            });
+        }
+        catch (IngestException ex) when (ex.Error is { Line: 1 } error && error.ColumnName is { } missing)
+        {
+            var what = missing == label ? "label" : missing == id ? "id" : missing == asOf ? "as-of" : "named";
+            throw new ArgumentException($"The {what} column '{missing}' is not in {source}: {error.Message}", ex);
+        }
+        catch (IngestException ex)
+        {
+            throw new ArgumentException(ex.Message, ex);
         }
 
+        if (strict && !report.IsClean)
+        {
+            throw new ArgumentException(string.Join("; ", report.Errors.Take(5).Select(e => e.ToString())) + (report.Rejected > 5 ? $" (and {report.Rejected - 5} more bad rows)" : string.Empty));
+        }
+
+        int Find(string? name, string what) =>
+            name is null ? -1 : csv.IndexOf(name) is var i and >= 0 ? i : throw new ArgumentException($"The {what} column '{name}' is not in {source} ({string.Join(", ", csv.Columns.Select(c => c.Name))}).");
         var labelIndex = Find(label, "label");
         var idIndex = Find(id, "id");
         var asOfIndex = Find(asOf, "as-of");
@@ -156,138 +183,42 @@ public sealed class ModelTable
             skipped.Add(Find(name, "ignored"));
         }
 
-        // One pass reads numbers as numbers (no string per cell) for every column that has held only
-        // numbers or blanks so far, and the label, id and as-of columns as text. Columns found to hold
-        // text are read again as shared strings in a second pass, from the start.
-        var numeric = Enumerable.Range(0, names.Length).Select(i => !skipped.Contains(i)).ToArray();
-        var parsed = names.Select(_ => new List<double>()).ToArray();
-        var texts = new List<string?>?[names.Length];
-        var pools = new TextPool?[names.Length];
-        foreach (var i in new[] { labelIndex, idIndex, asOfIndex }.Where(i => i >= 0))
-        {
-            texts[i] = [];
-            pools[i] = new TextPool(share: i != idIndex);
-        }
-
-        var count = 0;
-        var line = 1;
-        while (csv.Read())
-        {
-            line++;
-            if (csv.RowFieldCount != names.Length)
-            {
-                throw new ArgumentException($"{Path.GetFileName(path)}:{line}: the row has {csv.RowFieldCount} fields but the header has {names.Length}.");
-            }
-
-            for (var i = 0; i < names.Length; i++)
-            {
-                if (numeric[i])
-                {
-                    var v = csv.GetFieldSpan(i).Trim();
-                    if (v.IsEmpty)
-                    {
-                        parsed[i].Add(double.NaN);
-                    }
-                    else if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
-                    {
-                        parsed[i].Add(x);
-                    }
-                    else
-                    {
-                        numeric[i] = false;
-                        parsed[i] = [];
-                    }
-                }
-                else if (texts[i] is { } text)
-                {
-                    var v = csv.GetFieldSpan(i).Trim();
-                    text.Add(v.IsEmpty ? null : pools[i]!.Get(v));
-                }
-            }
-
-            count++;
-        }
-
-        var again = Enumerable.Range(0, names.Length).Where(i => !numeric[i] && !skipped.Contains(i)).ToArray();
-        if (again.Length > 0)
-        {
-            foreach (var i in again)
-            {
-                texts[i] = new List<string?>(count);
-                pools[i] = new TextPool(share: true);
-            }
-
-            using var second = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
-            for (var r = 0; r < count && second.Read(); r++)
-            {
-                foreach (var i in again)
-                {
-                    var v = second.GetFieldSpan(i).Trim();
-                    texts[i]!.Add(v.IsEmpty ? null : pools[i]!.Get(v));
-                }
-            }
-        }
-
         bool[]? labels = null;
         if (labelIndex >= 0)
         {
-            var values = texts[labelIndex]!;
-            var missing = values.IndexOf(null);
-            if (missing >= 0)
-            {
-                throw new ArgumentException($"{Path.GetFileName(path)}:{missing + 2}: the label '{names[labelIndex]}' is empty.");
-            }
-
+            var values = csv.Columns[labelIndex].Texts!;
             var distinct = values.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             positive ??= distinct.FirstOrDefault(v => v is "1" || v!.Equals("yes", StringComparison.OrdinalIgnoreCase) || v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("churn", StringComparison.OrdinalIgnoreCase) || v.Equals("churned", StringComparison.OrdinalIgnoreCase));
             if (positive is null || distinct.Count > 2)
             {
-                throw new ArgumentException($"The label '{names[labelIndex]}' has the values {string.Join(", ", distinct.Take(10))}; name the churn value with --positive (a label has two values).");
+                throw new ArgumentException($"The label '{csv.Columns[labelIndex].Name}' has the values {string.Join(", ", distinct.Take(10))}; name the churn value with --positive (a label has two values).");
             }
 
             labels = [.. values.Select(v => string.Equals(v, positive, StringComparison.OrdinalIgnoreCase))];
         }
 
         var columns = new List<ModelColumn>();
-        for (var i = 0; i < names.Length; i++)
+        for (var i = 0; i < csv.Columns.Count; i++)
         {
-            if (!skipped.Contains(i))
+            if (skipped.Contains(i))
             {
-                columns.Add(numeric[i]
-                    ? new ModelColumn(names[i], ModelColumnKind.Numeric, [.. parsed[i]], null)
-                    : new ModelColumn(names[i], ModelColumnKind.Categorical, null, [.. texts[i]!]));
+                continue;
             }
+
+            var c = csv.Columns[i];
+            columns.Add(c.Kind == CsvColumnKind.Number
+                ? new ModelColumn(c.Name, ModelColumnKind.Numeric, c.Numbers, null)
+                : new ModelColumn(c.Name, ModelColumnKind.Categorical, null, c.Texts));
         }
 
         return new ModelTable(
             columns,
             labels,
-            idIndex >= 0 ? [.. texts[idIndex]!.Select((v, r) => v ?? $"row{r + 2}")] : null,
-            asOfIndex >= 0 ? [.. texts[asOfIndex]!.Select(v => v is not null && DateTimeOffset.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : DateTimeOffset.MinValue)] : null);
-    }
-
-    /// <summary>One string per distinct text of a column (categories repeat: "Yes", "No", ...), until a column proves to hold mostly unique texts.</summary>
-    private sealed class TextPool(bool share)
-    {
-        private const int MaxShared = 100_000;
-        private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
-
-        public string Get(ReadOnlySpan<char> text)
+            idIndex >= 0 ? [.. csv.Columns[idIndex].Texts!.Select((v, r) => v ?? $"row{csv.Lines[r]}")] : null,
+            asOfIndex >= 0 ? [.. csv.Columns[asOfIndex].Dates!.Select(t => t == long.MinValue ? DateTimeOffset.MinValue : new DateTimeOffset(t, TimeSpan.Zero))] : null)
         {
-            if (!share || _pool.Count >= MaxShared)
-            {
-                return text.ToString();
-            }
-
-            var lookup = _pool.GetAlternateLookup<ReadOnlySpan<char>>();
-            if (!lookup.TryGetValue(text, out var shared))
-            {
-                shared = text.ToString();
-                _pool[shared] = shared;
-            }
-
-            return shared;
-        }
+            Lines = csv.Lines,
+        };
     }
 
     /// <summary>Takes some rows.</summary>

@@ -119,6 +119,39 @@ public sealed record PlattCalibrator(double A, double B)
     /// <returns>A·logit + B, the logit clamped as <see cref="Apply"/> clamps the score.</returns>
     internal double Linear(double logit) => (A * Math.Clamp(logit, -MaxLogit, MaxLogit)) + B;
 
+    /// <summary>Calibrates scores in place, vectorised (equal to <see cref="Apply"/> up to the last bits of the logarithm and exponential).</summary>
+    /// <param name="scores">Scores in [0, 1]; receive the probabilities.</param>
+    internal void ApplyInPlace(Span<double> scores)
+    {
+        for (var i = 0; i < scores.Length; i++)
+        {
+            var q = Math.Clamp(scores[i], 1e-7, 1 - 1e-7);
+            scores[i] = q / (1 - q);
+        }
+
+        Lanes.Apply(scores, values =>
+        {
+            System.Numerics.Tensors.TensorPrimitives.Log<double>(values, values);
+            Linear(values);
+        });
+    }
+
+    /// <summary>Calibrates scores given as logits in place, vectorised, as <see cref="ApplyLogit"/> does one.</summary>
+    /// <param name="logits">The logits; receive the probabilities.</param>
+    internal void ApplyLogitInPlace(Span<double> logits)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Clamp<double>(logits, -MaxLogit, MaxLogit, logits);
+        Lanes.Apply(logits, Linear);
+    }
+
+    /// <summary>values ← sigmoid(A · values + B).</summary>
+    private void Linear(Span<double> values)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Multiply<double>(values, A, values);
+        System.Numerics.Tensors.TensorPrimitives.Add<double>(values, B, values);
+        System.Numerics.Tensors.TensorPrimitives.Sigmoid<double>(values, values);
+    }
+
     private static double Logit(double p)
     {
         var q = Math.Clamp(p, 1e-7, 1 - 1e-7);

@@ -61,15 +61,6 @@ public sealed class RuleSetFormatException : Exception
 /// </summary>
 public static class RuleSetJson
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     /// <summary>Parses a rule set, checking its structure (ids, severities, weights). Expressions are checked by <see cref="CompiledRuleSet.Validate"/>.</summary>
     /// <param name="json">The JSON text.</param>
@@ -78,10 +69,10 @@ public static class RuleSetJson
     public static (RuleSet RuleSet, IReadOnlyList<(int Line, int Column)> ExpressionPositions) Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
-        Dto? dto;
+        RuleSetDto? dto;
         try
         {
-            dto = JsonSerializer.Deserialize<Dto>(json, Options);
+            dto = JsonSerializer.Deserialize(json, RuleSetJsonContext.Default.RuleSetDto);
         }
         catch (JsonException ex)
         {
@@ -176,12 +167,12 @@ public static class RuleSetJson
     public static string Serialize(RuleSet ruleSet)
     {
         ArgumentNullException.ThrowIfNull(ruleSet);
-        var dto = new Dto
+        var dto = new RuleSetDto
         {
             Version = ruleSet.Version,
             MinorThreshold = ruleSet.MinorThreshold,
             HalfLifeDays = ruleSet.HalfLifeDays,
-            Rules = [.. ruleSet.Rules.Select(r => new RuleDto
+            Rules = [.. ruleSet.Rules.Select(r => new RuleSetRuleDto
             {
                 Id = r.Id,
                 Expression = r.Expression,
@@ -192,7 +183,7 @@ public static class RuleSetJson
                 Enabled = r.Enabled,
             })],
         };
-        return JsonSerializer.Serialize(dto, Options);
+        return JsonSerializer.Serialize(dto, RuleSetJsonContext.Default.RuleSetDto);
     }
 
     /// <summary>Finds where each rule's "expression" value starts (line, column of its first character), in rule order.</summary>
@@ -235,32 +226,47 @@ public static class RuleSetJson
 
         return (line, Encoding.UTF8.GetCharCount(bytes, lineStart, Math.Min(offset, bytes.Length) - lineStart) + 1);
     }
+}
 
-    private sealed class Dto
-    {
-        public string? Version { get; set; }
+/// <summary>The JSON shape of a rule set.</summary>
+internal sealed class RuleSetDto
+{
+    public string? Version { get; set; }
 
-        public List<RuleDto>? Rules { get; set; }
+    public List<RuleSetRuleDto>? Rules { get; set; }
 
-        public double? MinorThreshold { get; set; }
+    public double? MinorThreshold { get; set; }
 
-        public double? HalfLifeDays { get; set; }
-    }
+    public double? HalfLifeDays { get; set; }
+}
 
-    private sealed class RuleDto
-    {
-        public string? Id { get; set; }
+/// <summary>The JSON shape of one rule.</summary>
+internal sealed class RuleSetRuleDto
+{
+    public string? Id { get; set; }
 
-        public string? Expression { get; set; }
+    public string? Expression { get; set; }
 
-        public string? Severity { get; set; }
+    public string? Severity { get; set; }
 
-        public double Weight { get; set; } = 1;
+    public double Weight { get; set; } = 1;
 
-        public string? Description { get; set; }
+    public string? Description { get; set; }
 
-        public List<string>? Tags { get; set; }
+    public List<string>? Tags { get; set; }
 
-        public bool Enabled { get; set; } = true;
-    }
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>Source-generated serialisation of rule sets: no reflection, so it works in trimmed and AOT-compiled hosts and in file-based apps.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    ReadCommentHandling = JsonCommentHandling.Skip,
+    AllowTrailingCommas = true,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(RuleSetDto))]
+internal sealed partial class RuleSetJsonContext : JsonSerializerContext
+{
 }

@@ -105,4 +105,33 @@ public sealed class ReasonExplainerTests
         Assert.Contains("raises the churn risk", reasons[0][0].Text, StringComparison.Ordinal);
         Assert.Equal("x", importance[0].Feature);
     }
+
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("hgb")]
+    [InlineData("logistic")]
+    [InlineData("fasttree")]
+    public void Explain_Contributions_EqualRescoringWithTheColumnTypical(string trainer)
+    {
+        var telco = Path.Combine(AppContext.BaseDirectory, "data", "telco", "Telco-Customer-Churn.csv");
+        var table = ModelTable.FromCsv(telco, "Churn", "Yes", "customerID").Subset([.. Enumerable.Range(0, 1500)]);
+        var model = new ChurnModelTrainer(new ChurnModelTrainerOptions { Folds = 2, Learners = TestLearners.Of(trainer), Trees = new TreeSettings(40, 8, 0.1, 20) }, catalog: TestLearners.Catalog).Train(table, TestContext.Current.CancellationToken).Model;
+        var sample = table.Subset([.. Enumerable.Range(0, 400)]);
+        var specs = model.Featurizer.Specs;
+        var baseline = model.Score(sample);
+
+        var all = model.Explain(sample, specs.Count).Reasons;
+
+        foreach (var spec in specs)
+        {
+            var columns = sample.Columns.Select(c => !string.Equals(c.Name, spec.Name, StringComparison.OrdinalIgnoreCase) ? c
+                : spec.Kind == ModelColumnKind.Numeric ? c with { Numbers = [.. Enumerable.Repeat(spec.Mean, sample.Count)] }
+                : c with { Categories = [.. Enumerable.Repeat(spec.Levels.Count > 0 ? spec.Levels[0] : null, sample.Count)] }).ToList();
+            var changed = model.Score(new ModelTable(columns));
+            for (var r = 0; r < sample.Count; r++)
+            {
+                Assert.Equal(baseline[r] - changed[r], all[r].Single(x => x.Feature == spec.Name).Contribution, 1e-9);
+            }
+        }
+    }
 }

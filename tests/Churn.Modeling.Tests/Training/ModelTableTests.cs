@@ -56,10 +56,28 @@ public sealed class ModelTableTests : IDisposable
         Assert.Contains(":3: the row has 3 fields but the header has 2", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(ragged, "churned")).Message, StringComparison.Ordinal);
 
         var unlabelled = Write("a,churned", "1,1", "2,", "3,0");
-        Assert.Contains(":3: the label 'churned' is empty", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(unlabelled, "churned")).Message, StringComparison.Ordinal);
+        Assert.Contains(":3:2: 'churned' is empty", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(unlabelled, "churned")).Message, StringComparison.Ordinal);
 
         var threeValued = Write("a,churned", "1,yes", "2,no", "3,maybe");
         Assert.Contains("--positive", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(threeValued, "churned")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromCsv_WithAReport_KeepsTheGoodRows_AndCountsAddUp()
+    {
+        var path = Write("id,spend,churned", "a,1,yes", "b,1e400,no", "c,Infinity,no", "d,2,3,no", "e,,", "f,3,no");
+        var report = new Churn.Data.IngestReport();
+
+        var table = ModelTable.FromCsv(path, "churned", id: "id", report: report);
+
+        Assert.Equal(["a", "f"], table.Ids!);
+        Assert.Equal(ModelColumnKind.Numeric, table.Columns.Single(c => c.Name == "spend").Kind);
+        Assert.Equal((6L, 2L, 4L), (report.Read, report.Accepted, report.Rejected));
+        Assert.Equal([3L, 4L, 5L, 6L], report.Errors.Select(e => e.Line));
+        Assert.Contains("'1e400' is not a finite number", report.Errors[0].Message, StringComparison.Ordinal);
+        Assert.Equal(2, report.Errors[0].Column);
+        Assert.Equal([2L, 7L], table.Lines!);
+        Assert.Contains("is not a finite number", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(path, "churned", id: "id")).Message, StringComparison.Ordinal);
     }
 
     private string Write(params string[] lines)

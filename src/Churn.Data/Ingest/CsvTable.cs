@@ -1,0 +1,389 @@
+using System.Globalization;
+
+namespace Churn.Data;
+
+/// <summary>What a <see cref="CsvTable"/> column holds.</summary>
+public enum CsvColumnKind
+{
+    /// <summary>Finite numbers; a blank cell is missing (NaN).</summary>
+    Number = 0,
+
+    /// <summary>Text; a blank cell is missing (null).</summary>
+    Text,
+
+    /// <summary>Instants (ISO 8601; without an offset, UTC); a blank cell is missing.</summary>
+    Date,
+}
+
+/// <summary>Options of <see cref="CsvTable.Read(string, IngestReport, CsvTableOptions?, CancellationToken)"/>.</summary>
+public sealed class CsvTableOptions
+{
+    /// <summary>Gets or sets the field delimiter.</summary>
+    /// <value>The default is a comma.</value>
+    public char Delimiter { get; set; } = ',';
+
+    /// <summary>Gets or sets whether to stop at the first bad row.</summary>
+    /// <value>The default is <see cref="ErrorMode.CollectAll"/>.</value>
+    public ErrorMode ErrorMode { get; set; } = ErrorMode.CollectAll;
+
+    /// <summary>Gets or sets the columns read as text whatever they hold (ids, labels).</summary>
+    /// <value>The default is none.</value>
+    public IList<string> TextColumns { get; set; } = [];
+
+    /// <summary>Gets or sets the columns read as instants; a cell that is not one rejects its row.</summary>
+    /// <value>The default is none.</value>
+    public IList<string> DateColumns { get; set; } = [];
+
+    /// <summary>Gets or sets the columns that must not be blank; a blank cell rejects its row.</summary>
+    /// <value>The default is none.</value>
+    public IList<string> RequiredColumns { get; set; } = [];
+
+    /// <summary>Gets or sets a value indicating whether other columns whose every value is an instant (at least a full date, such as 2026-01-01) are read as instants instead of text.</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool InferDates { get; set; }
+}
+
+/// <summary>One column of a <see cref="CsvTable"/>.</summary>
+/// <param name="Name">The header name.</param>
+/// <param name="Kind">What it holds.</param>
+/// <param name="Numbers">The values of a number column (NaN = missing).</param>
+/// <param name="Texts">The values of a text column (null = missing; repeated values share one string).</param>
+/// <param name="Dates">The values of a date column as UTC ticks (<see cref="long.MinValue"/> = missing).</param>
+public sealed record CsvTableColumn(string Name, CsvColumnKind Kind, double[]? Numbers, string?[]? Texts, long[]? Dates);
+
+/// <summary>
+/// A CSV table read into typed columns, with the accounting every Churn.Data reader keeps: each
+/// rejected row is an <see cref="IngestError"/> with file, line, column and reason, and rows read
+/// = accepted + rejected. A column is a number column while every cell is a finite number or blank
+/// (a cell such as <c>1e400</c> or <c>Infinity</c> rejects its row rather than silently turning the
+/// column into text), and a text column as soon as one cell is not a number (every cell then kept
+/// as written). Model tables, rule-set runs and customer files read through it.
+/// </summary>
+/// <remarks>Immutable once read.</remarks>
+public sealed class CsvTable
+{
+    private readonly long[] _lines;
+
+    private CsvTable(string source, CsvTableColumn[] columns, long[] lines)
+    {
+        Source = source;
+        Columns = columns;
+        _lines = lines;
+    }
+
+    /// <summary>Gets the name errors are reported under (the file name).</summary>
+    public string Source { get; }
+
+    /// <summary>Gets the columns, in header order.</summary>
+    public IReadOnlyList<CsvTableColumn> Columns { get; }
+
+    /// <summary>Gets the number of accepted rows.</summary>
+    public int RowCount => _lines.Length;
+
+    /// <summary>Gets the physical line of each accepted row (the header is line 1).</summary>
+    public IReadOnlyList<long> Lines => _lines;
+
+    /// <summary>Finds a column by name, case-insensitively.</summary>
+    /// <param name="name">The name.</param>
+    /// <returns>Its position, or -1.</returns>
+    public int IndexOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        for (var i = 0; i < Columns.Count; i++)
+        {
+            if (string.Equals(Columns[i].Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Reads a CSV file with a header row.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="report">Receives the accounting and the errors.</param>
+    /// <param name="options">Delimiter, error mode and column kinds; defaults when null.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The accepted rows, in columns.</returns>
+    /// <exception cref="IngestException">The file is missing or empty, a named column is not in the header, or (fail-fast) a row is bad.</exception>
+    public static CsvTable Read(string path, IngestReport report, CsvTableOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(report);
+        options ??= new CsvTableOptions();
+        if (!File.Exists(path))
+        {
+            throw new IngestException(new IngestError(path, 0, 0, null, $"file '{path}' does not exist"));
+        }
+
+        var source = Path.GetFileName(path);
+        // Errors are gathered here and told to the report in line order at the end, when the rows
+        // rejected for a non-finite number are known too.
+        var found = new List<IngestError>();
+        var scratch = new IngestReport(0, found.Add);
+        using var csv = CsvRecordSource.Open(Open(path), source, options.Delimiter, scratch, options.ErrorMode);
+        var names = csv.Header;
+        int[] Ordinals(IList<string> list, string option) => [.. list.Select(n => csv.Ordinal(n) is var i and >= 0 ? i : throw csv.MissingColumn(n, option))];
+        var text = Ordinals(options.TextColumns, "TextColumns");
+        var dates = Ordinals(options.DateColumns, "DateColumns");
+        var required = Ordinals(options.RequiredColumns, "RequiredColumns");
+        var width = names.Length;
+        var kind = new CsvColumnKind[width];
+        foreach (var i in text)
+        {
+            kind[i] = CsvColumnKind.Text;
+        }
+
+        foreach (var i in dates)
+        {
+            kind[i] = CsvColumnKind.Date;
+        }
+
+        var declared = kind.Select(k => k != CsvColumnKind.Number).ToArray();
+        var maybeDate = Enumerable.Repeat(options.InferDates, width).ToArray();
+        var seen = new bool[width];
+        var numbers = new List<double>?[width];
+        var texts = new List<string?>?[width];
+        var ticks = new List<long>?[width];
+        var pools = new TextPool?[width];
+        for (var i = 0; i < width; i++)
+        {
+            switch (kind[i])
+            {
+                case CsvColumnKind.Number:
+                    numbers[i] = [];
+                    break;
+                case CsvColumnKind.Text:
+                    texts[i] = [];
+                    pools[i] = new TextPool();
+                    break;
+                default:
+                    ticks[i] = [];
+                    break;
+            }
+        }
+
+        // Rows with a non-finite number are rejected once the column is known to hold numbers.
+        var lines = new List<long>();
+        var nonFinite = new List<(int Row, int Column, string Text)>();
+        var rowErrors = new List<IngestError>();
+        while (csv.MoveNext(cancellationToken))
+        {
+            string? problem = null;
+            var problemColumn = -1;
+            foreach (var i in required)
+            {
+                if (csv.Field(i).IsEmpty)
+                {
+                    (problem, problemColumn) = ($"'{names[i]}' is empty", i);
+                    break;
+                }
+            }
+
+            for (var i = 0; i < width && problem is null; i++)
+            {
+                if (kind[i] != CsvColumnKind.Date)
+                {
+                    continue;
+                }
+
+                var v = csv.Field(i);
+                if (!v.IsEmpty && !TryDate(v, out _))
+                {
+                    (problem, problemColumn) = ($"'{v}' is not a date (use 2026-01-01 or 2026-01-01T12:00:00Z)", i);
+                }
+            }
+
+            if (problem is not null)
+            {
+                csv.Reject(problemColumn, problem);
+                continue;
+            }
+
+            var row = lines.Count;
+            for (var i = 0; i < width; i++)
+            {
+                var v = csv.Field(i);
+                seen[i] |= !v.IsEmpty;
+                switch (kind[i])
+                {
+                    case CsvColumnKind.Number:
+                        if (v.IsEmpty)
+                        {
+                            numbers[i]!.Add(double.NaN);
+                        }
+                        else if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
+                        {
+                            if (!double.IsFinite(x))
+                            {
+                                nonFinite.Add((row, i, v.ToString()));
+                            }
+
+                            numbers[i]!.Add(x);
+                            maybeDate[i] = false;
+                        }
+                        else
+                        {
+                            // Not a number: the column holds text (or dates); its cells are read again as written.
+                            kind[i] = maybeDate[i] && TryDate(v, out _) ? CsvColumnKind.Date : CsvColumnKind.Text;
+                            numbers[i] = null;
+                        }
+
+                        break;
+                    case CsvColumnKind.Text:
+                        if (texts[i] is { } list)
+                        {
+                            list.Add(v.IsEmpty ? null : pools[i]!.Get(v));
+                        }
+
+                        break;
+                    default:
+                        if (ticks[i] is { } t)
+                        {
+                            t.Add(v.IsEmpty ? long.MinValue : TryDate(v, out var d) ? d : long.MinValue);
+                        }
+
+                        break;
+                }
+
+                if (!declared[i] && kind[i] == CsvColumnKind.Date && !v.IsEmpty && !TryDate(v, out _))
+                {
+                    kind[i] = CsvColumnKind.Text;
+                }
+            }
+
+            lines.Add(csv.Line);
+        }
+
+        // Columns that turned out to hold text (or inferred dates) are read again, as written.
+        var again = Enumerable.Range(0, width).Where(i => kind[i] != CsvColumnKind.Number && !declared[i]).ToArray();
+        if (again.Length > 0 && lines.Count > 0)
+        {
+            foreach (var i in again)
+            {
+                if (kind[i] == CsvColumnKind.Text)
+                {
+                    texts[i] = new List<string?>(lines.Count);
+                    pools[i] = new TextPool();
+                }
+                else
+                {
+                    ticks[i] = new List<long>(lines.Count);
+                }
+            }
+
+            var ignored = new IngestReport(0);
+            using var second = CsvRecordSource.Open(Open(path), source, options.Delimiter, ignored, ErrorMode.CollectAll);
+            var k = 0;
+            while (k < lines.Count && second.MoveNext(cancellationToken))
+            {
+                if (second.Line != lines[k])
+                {
+                    continue;
+                }
+
+                foreach (var i in again)
+                {
+                    var v = second.Field(i);
+                    if (kind[i] == CsvColumnKind.Text)
+                    {
+                        texts[i]!.Add(v.IsEmpty ? null : pools[i]!.Get(v));
+                    }
+                    else
+                    {
+                        ticks[i]!.Add(v.IsEmpty ? long.MinValue : TryDate(v, out var d) ? d : long.MinValue);
+                    }
+                }
+
+                k++;
+            }
+        }
+
+        // Non-finite numbers in columns that stayed numeric reject their rows.
+        var drop = new SortedSet<int>();
+        foreach (var (row, column, value) in nonFinite)
+        {
+            if (kind[column] == CsvColumnKind.Number && drop.Add(row))
+            {
+                rowErrors.Add(new IngestError(source, lines[row], column + 1, names[column], $"'{value}' is not a finite number"));
+            }
+        }
+
+        // The report: rejected rows in line order, then every kept row accepted.
+        foreach (var e in found.Concat(rowErrors).OrderBy(e => e.Line))
+        {
+            report.CountRejected(e);
+        }
+
+        for (var b = 0L; b < scratch.BlankLines; b++)
+        {
+            report.CountBlankLine();
+        }
+
+        if (options.ErrorMode == ErrorMode.FailFast && rowErrors.Count > 0)
+        {
+            throw new IngestException(rowErrors.OrderBy(e => e.Line).First());
+        }
+
+        var keep = Enumerable.Range(0, lines.Count).Where(r => !drop.Contains(r)).ToArray();
+        for (var r = 0; r < keep.Length; r++)
+        {
+            report.CountAccepted();
+        }
+
+        var columns = new CsvTableColumn[width];
+        for (var i = 0; i < width; i++)
+        {
+            columns[i] = kind[i] switch
+            {
+                CsvColumnKind.Number => new CsvTableColumn(names[i], CsvColumnKind.Number, Pick(numbers[i]!, keep, drop.Count), null, null),
+                CsvColumnKind.Text => new CsvTableColumn(names[i], CsvColumnKind.Text, null, Pick(texts[i]!, keep, drop.Count), null),
+                _ => new CsvTableColumn(names[i], CsvColumnKind.Date, null, null, Pick(ticks[i]!, keep, drop.Count)),
+            };
+        }
+
+        return new CsvTable(source, columns, Pick(lines, keep, drop.Count));
+    }
+
+    private static StreamReader Open(string path) =>
+        CsvRecordSource.OpenText(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
+
+    private static T[] Pick<T>(List<T> values, int[] keep, int dropped) => dropped == 0 ? [.. values] : [.. keep.Select(r => values[r])];
+
+    private static bool TryDate(ReadOnlySpan<char> text, out long ticks)
+    {
+        if (text.Length >= 10 && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d))
+        {
+            ticks = d.UtcTicks;
+            return true;
+        }
+
+        ticks = long.MinValue;
+        return false;
+    }
+
+    /// <summary>One string per distinct text of a column, until the column proves to hold mostly unique texts (ids).</summary>
+    private sealed class TextPool
+    {
+        private const int MaxShared = 100_000;
+        private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
+
+        public string Get(ReadOnlySpan<char> text)
+        {
+            if (_pool.Count >= MaxShared)
+            {
+                return text.ToString();
+            }
+
+            var lookup = _pool.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(text, out var shared))
+            {
+                shared = text.ToString();
+                _pool[shared] = shared;
+            }
+
+            return shared;
+        }
+    }
+}
