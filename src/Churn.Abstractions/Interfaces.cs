@@ -41,6 +41,19 @@ public interface ICustomerHistory
     /// <param name="values">Receives one value per schema feature (NaN for missing).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="instant"/> is after <see cref="AsOf"/>.</exception>
     void FeaturesAt(DateTimeOffset instant, Span<double> values);
+
+    /// <summary>Writes the customer's features at several instants, row after row; an implementation may compute them in one sweep (the default calls <see cref="FeaturesAt(DateTimeOffset, Span{double})"/> for each).</summary>
+    /// <param name="instants">The instants, ascending, none after <see cref="AsOf"/>.</param>
+    /// <param name="rows">Receives one row of <see cref="FeatureSchema.Count"/> values per instant.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An instant is after <see cref="AsOf"/>.</exception>
+    void FeaturesAt(ReadOnlySpan<DateTimeOffset> instants, Span<double> rows)
+    {
+        var width = Schema.Count;
+        for (var i = 0; i < instants.Length; i++)
+        {
+            FeaturesAt(instants[i], rows.Slice(i * width, width));
+        }
+    }
 }
 
 /// <summary>

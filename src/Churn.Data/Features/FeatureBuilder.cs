@@ -237,56 +237,13 @@ public sealed class FeatureBuilder
 
         Span<double> acc = stackalloc double[w * PerWindow];
         acc.Clear();
-
-        long lastPurchase = long.MinValue, lastLogin = long.MinValue, lastContact = long.MinValue;
-        double frequency = 0, monetary = 0, amountCount = 0;
-        double feedbackLast = double.NaN, feedbackPrev = double.NaN, feedbackSum = 0, feedbackCount = 0;
-        var subscriptionActive = 0.0;
-
+        var life = Lifetime.Empty;
         for (var i = 0; i < ticks.Length; i++)
         {
             var role = roles[codes[i]];
             var amount = amounts[i];
             var age = asOf - ticks[i];
-            switch (role)
-            {
-                case Role.Purchase:
-                    frequency++;
-                    lastPurchase = ticks[i];
-                    if (!double.IsNaN(amount))
-                    {
-                        monetary += amount;
-                        amountCount++;
-                    }
-
-                    break;
-                case Role.Login:
-                    lastLogin = ticks[i];
-                    break;
-                case Role.Feedback:
-                    lastContact = ticks[i];
-                    if (!double.IsNaN(amount))
-                    {
-                        feedbackPrev = feedbackLast;
-                        feedbackLast = amount;
-                        feedbackSum += amount;
-                        feedbackCount++;
-                    }
-
-                    break;
-                case Role.Ticket or Role.Complaint or Role.Contact:
-                    lastContact = ticks[i];
-                    break;
-                case Role.SubscriptionStart:
-                    subscriptionActive = 1;
-                    break;
-                case Role.SubscriptionCancel:
-                    subscriptionActive = 0;
-                    break;
-                default:
-                    break;
-            }
-
+            life.Absorb(role, ticks[i], amount);
             for (var k = 0; k < w; k++)
             {
                 var current = age < span[k];
@@ -295,41 +252,163 @@ public sealed class FeatureBuilder
                     continue;
                 }
 
-                var a = acc.Slice(k * PerWindow, PerWindow);
-                switch (role)
-                {
-                    case Role.Purchase:
-                        a[current ? 0 : 1]++;
-                        a[current ? 2 : 3] += double.IsNaN(amount) ? 0 : amount;
-                        break;
-                    case Role.Login:
-                        a[current ? 4 : 5]++;
-                        break;
-                    case Role.Usage:
-                        a[current ? 6 : 7] += double.IsNaN(amount) ? 1 : amount;
-                        break;
-                    case Role.Ticket when current:
-                        a[8]++;
-                        break;
-                    case Role.Complaint when current:
-                        a[9]++;
-                        break;
-                    case Role.PaymentFailure when current:
-                        a[10]++;
-                        break;
-                    default:
-                        break;
-                }
+                Window(acc.Slice(k * PerWindow, PerWindow), role, amount, current, 1);
             }
         }
 
-        long? start = profile?.SignupDate is { } signup && signup.UtcTicks <= asOf ? signup.UtcTicks : ticks.Length > 0 ? ticks[0] : null;
+        WriteRow(ref life, acc, timeline, profile, asOfInstant, row);
+    }
+
+    /// <summary>
+    /// Computes one customer's features at ascending instants in one sweep over the events: each
+    /// event enters a window, moves to the previous window and leaves it once, wherever the
+    /// instants fall. Counts are exact; window sums of amounts are kept by adding and subtracting,
+    /// so they can differ from <see cref="Compute(CustomerTimeline, Role[], CustomerProfile?, DateTimeOffset, Span{double})"/> in the last bits.
+    /// </summary>
+    internal void ComputeSeries(EventLog log, object roles, int customerIndex, ReadOnlySpan<long> instants, CustomerProfile? profile, Span<double> rows)
+    {
+        var width = Schema.Count;
+        if (rows.Length != instants.Length * width)
+        {
+            throw new ArgumentException($"{rows.Length} places for {instants.Length} rows of {width} features.", nameof(rows));
+        }
+
+        if (instants.IsEmpty)
+        {
+            return;
+        }
+
+        var role = (Role[])roles;
+        var whole = log.TimelineAsOf(customerIndex, new DateTimeOffset(instants[^1], TimeSpan.Zero));
+        var ticks = whole.Ticks;
+        var codes = whole.TypeCodes;
+        var amounts = whole.Amounts;
+        var w = _windows.Length;
+        Span<long> span = stackalloc long[w];
+        Span<int> mid = stackalloc int[w];
+        Span<int> leave = stackalloc int[w];
+        for (var k = 0; k < w; k++)
+        {
+            span[k] = _windows[k] * TimeSpan.TicksPerDay;
+        }
+
+        mid.Clear();
+        leave.Clear();
+        Span<double> acc = stackalloc double[w * PerWindow];
+        acc.Clear();
+
+        // Per window: usage events that have entered it, moved to its previous half, and left.
+        Span<int> usage = stackalloc int[3 * w];
+        usage.Clear();
+        var life = Lifetime.Empty;
+        var enter = 0;
+        for (var r = 0; r < instants.Length; r++)
+        {
+            var g = instants[r];
+            if (r > 0 && g < instants[r - 1])
+            {
+                throw new ArgumentException("The instants must ascend.", nameof(instants));
+            }
+
+            for (; enter < ticks.Length && ticks[enter] <= g; enter++)
+            {
+                var e = role[codes[enter]];
+                life.Absorb(e, ticks[enter], amounts[enter]);
+                for (var k = 0; k < w; k++)
+                {
+                    Window(acc.Slice(k * PerWindow, PerWindow), e, amounts[enter], current: true, 1);
+                    usage[3 * k] += e == Role.Usage ? 1 : 0;
+                }
+            }
+
+            for (var k = 0; k < w; k++)
+            {
+                var a = acc.Slice(k * PerWindow, PerWindow);
+                for (; mid[k] < enter && ticks[mid[k]] <= g - span[k]; mid[k]++)
+                {
+                    var e = role[codes[mid[k]]];
+                    Window(a, e, amounts[mid[k]], current: true, -1);
+                    Window(a, e, amounts[mid[k]], current: false, 1);
+                    usage[(3 * k) + 1] += e == Role.Usage ? 1 : 0;
+                }
+
+                for (; leave[k] < mid[k] && ticks[leave[k]] <= g - (2 * span[k]); leave[k]++)
+                {
+                    var e = role[codes[leave[k]]];
+                    Window(a, e, amounts[leave[k]], current: false, -1);
+                    usage[(3 * k) + 2] += e == Role.Usage ? 1 : 0;
+                }
+
+                // Sums kept by adding and subtracting are reset to exactly zero when their window
+                // empties, so that "nothing in the window" reads as it does in a snapshot.
+                var (entered, moved, left) = (usage[3 * k], usage[(3 * k) + 1], usage[(3 * k) + 2]);
+                if (a[0] == 0)
+                {
+                    a[2] = 0;
+                }
+
+                if (a[1] == 0)
+                {
+                    a[3] = 0;
+                }
+
+                if (entered == moved)
+                {
+                    a[6] = 0;
+                }
+
+                if (moved == left)
+                {
+                    a[7] = 0;
+                }
+            }
+
+            var at = new DateTimeOffset(g, TimeSpan.Zero);
+            WriteRow(ref life, acc, _custom.Length > 0 ? log.TimelineAsOf(customerIndex, at) : whole, profile, at, rows.Slice(r * width, width));
+        }
+    }
+
+    /// <summary>Adds (sign 1) or removes (sign -1) one event's part in one window's current or previous half.</summary>
+    private static void Window(Span<double> a, Role role, double amount, bool current, int sign)
+    {
+        switch (role)
+        {
+            case Role.Purchase:
+                a[current ? 0 : 1] += sign;
+                a[current ? 2 : 3] += double.IsNaN(amount) ? 0 : sign * amount;
+                break;
+            case Role.Login:
+                a[current ? 4 : 5] += sign;
+                break;
+            case Role.Usage:
+                a[current ? 6 : 7] += sign * (double.IsNaN(amount) ? 1 : amount);
+                break;
+            case Role.Ticket when current:
+                a[8] += sign;
+                break;
+            case Role.Complaint when current:
+                a[9] += sign;
+                break;
+            case Role.PaymentFailure when current:
+                a[10] += sign;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Writes the feature row from the lifetime totals and the window accumulators, as of an instant.</summary>
+    private void WriteRow(ref Lifetime life, ReadOnlySpan<double> acc, CustomerTimeline timeline, CustomerProfile? profile, DateTimeOffset asOfInstant, Span<double> row)
+    {
+        var asOf = asOfInstant.UtcTicks;
+        var w = _windows.Length;
+        long? start = profile?.SignupDate is { } signup && signup.UtcTicks <= asOf ? signup.UtcTicks : life.Events > 0 ? life.First : null;
         row[0] = start is { } s ? Days(s, asOf) : double.NaN;
-        row[1] = ticks.Length > 0 ? Days(ticks[^1], asOf) : double.NaN;
-        row[2] = DaysOrNaN(lastPurchase, asOf);
-        row[3] = frequency;
-        row[4] = monetary;
-        row[5] = amountCount > 0 ? monetary / amountCount : double.NaN;
+        row[1] = life.Events > 0 ? Days(life.Last, asOf) : double.NaN;
+        row[2] = DaysOrNaN(life.LastPurchase, asOf);
+        row[3] = life.Frequency;
+        row[4] = life.Monetary;
+        row[5] = life.AmountCount > 0 ? life.Monetary / life.AmountCount : double.NaN;
         var o = Head;
         for (var k = 0; k < w; k++, o += PerWindow)
         {
@@ -347,17 +426,93 @@ public sealed class FeatureBuilder
             row[o + 10] = a[10];
         }
 
-        row[o] = feedbackLast;
-        row[o + 1] = feedbackCount > 0 ? feedbackSum / feedbackCount : double.NaN;
-        row[o + 2] = feedbackLast - feedbackPrev;
-        row[o + 3] = DaysOrNaN(lastLogin, asOf);
-        row[o + 4] = DaysOrNaN(lastContact, asOf);
-        row[o + 5] = subscriptionActive;
-        row[o + 6] = ticks.Length;
+        row[o] = life.FeedbackLast;
+        row[o + 1] = life.FeedbackCount > 0 ? life.FeedbackSum / life.FeedbackCount : double.NaN;
+        row[o + 2] = life.FeedbackLast - life.FeedbackPrev;
+        row[o + 3] = DaysOrNaN(life.LastLogin, asOf);
+        row[o + 4] = DaysOrNaN(life.LastContact, asOf);
+        row[o + 5] = life.SubscriptionActive;
+        row[o + 6] = life.Events;
         o += Tail;
         for (var j = 0; j < _custom.Length; j++)
         {
             row[o + j] = _custom[j].Compute(timeline, profile, asOfInstant);
+        }
+    }
+
+    /// <summary>What a customer's whole history so far adds up to: totals, latest times, latest feedback.</summary>
+    private struct Lifetime
+    {
+        public long First;
+        public long Last;
+        public long LastPurchase;
+        public long LastLogin;
+        public long LastContact;
+        public int Events;
+        public double Frequency;
+        public double Monetary;
+        public double AmountCount;
+        public double FeedbackLast;
+        public double FeedbackPrev;
+        public double FeedbackSum;
+        public double FeedbackCount;
+        public double SubscriptionActive;
+
+        public static Lifetime Empty => new()
+        {
+            LastPurchase = long.MinValue,
+            LastLogin = long.MinValue,
+            LastContact = long.MinValue,
+            FeedbackLast = double.NaN,
+            FeedbackPrev = double.NaN,
+        };
+
+        public void Absorb(Role role, long tick, double amount)
+        {
+            if (Events++ == 0)
+            {
+                First = tick;
+            }
+
+            Last = tick;
+            switch (role)
+            {
+                case Role.Purchase:
+                    Frequency++;
+                    LastPurchase = tick;
+                    if (!double.IsNaN(amount))
+                    {
+                        Monetary += amount;
+                        AmountCount++;
+                    }
+
+                    break;
+                case Role.Login:
+                    LastLogin = tick;
+                    break;
+                case Role.Feedback:
+                    LastContact = tick;
+                    if (!double.IsNaN(amount))
+                    {
+                        FeedbackPrev = FeedbackLast;
+                        FeedbackLast = amount;
+                        FeedbackSum += amount;
+                        FeedbackCount++;
+                    }
+
+                    break;
+                case Role.Ticket or Role.Complaint or Role.Contact:
+                    LastContact = tick;
+                    break;
+                case Role.SubscriptionStart:
+                    SubscriptionActive = 1;
+                    break;
+                case Role.SubscriptionCancel:
+                    SubscriptionActive = 0;
+                    break;
+                default:
+                    break;
+            }
         }
     }
 }

@@ -34,6 +34,14 @@ public sealed class LogFeatures
     public void Compute(int customerIndex, DateTimeOffset asOf, CustomerProfile? profile, Span<double> values) =>
         _builder.Compute(Log, _roles, customerIndex, asOf, profile, values);
 
+    /// <summary>Computes one customer's features at ascending instants in one sweep over the events (window sums may differ from <see cref="Compute"/>'s in the last bits).</summary>
+    /// <param name="customerIndex">The customer's position in the log.</param>
+    /// <param name="instants">The instants as UTC ticks, ascending.</param>
+    /// <param name="profile">The customer's profile, if known.</param>
+    /// <param name="rows">Receives one row per instant.</param>
+    public void ComputeSeries(int customerIndex, ReadOnlySpan<long> instants, CustomerProfile? profile, Span<double> rows) =>
+        _builder.ComputeSeries(Log, _roles, customerIndex, instants, profile, rows);
+
     /// <summary>Gets a customer's history up to an instant, for <see cref="ISymptomDetector"/>.</summary>
     /// <param name="customerIndex">The customer's position in the log.</param>
     /// <param name="asOf">The latest instant the history may be read at.</param>
@@ -80,6 +88,30 @@ public sealed class LogFeatures
             }
 
             _features.Compute(_customer, instant, Profile, values);
+        }
+
+        /// <summary>One sweep for the earlier instants; the last one computed exactly, as a snapshot would be.</summary>
+        public void FeaturesAt(ReadOnlySpan<DateTimeOffset> instants, Span<double> rows)
+        {
+            if (instants.IsEmpty)
+            {
+                return;
+            }
+
+            if (instants[^1] > AsOf)
+            {
+                throw new ArgumentOutOfRangeException(nameof(instants), instants[^1], $"The history ends at {AsOf:O}: later instants cannot be read.");
+            }
+
+            var width = Schema.Count;
+            Span<long> ticks = instants.Length <= 512 ? stackalloc long[instants.Length - 1] : new long[instants.Length - 1];
+            for (var i = 0; i < ticks.Length; i++)
+            {
+                ticks[i] = instants[i].UtcTicks;
+            }
+
+            _features.ComputeSeries(_customer, ticks, Profile, rows[..(ticks.Length * width)]);
+            _features.Compute(_customer, instants[^1], Profile, rows.Slice(ticks.Length * width, width));
         }
     }
 }

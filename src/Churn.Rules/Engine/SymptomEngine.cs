@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Churn.Abstractions;
@@ -61,6 +62,8 @@ public sealed class SymptomEngine : ISymptomDetector
     private readonly long _lookbackTicks;
     private readonly long _stepTicks;
     private readonly bool _hasMinor;
+    private readonly int[] _used;
+    private readonly bool _timeDependent;
 
     /// <summary>Initializes a new instance of the <see cref="SymptomEngine"/> class.</summary>
     /// <param name="rules">The compiled rules.</param>
@@ -77,6 +80,8 @@ public sealed class SymptomEngine : ISymptomDetector
         _lookbackTicks = (long)Math.Round(options.LookbackHalfLives * halfLifeDays * TimeSpan.TicksPerDay);
         _stepTicks = options.ScanStepDays * TimeSpan.TicksPerDay;
         _hasMinor = rules.Rules.Any(r => r.Rule.Severity == SymptomSeverity.Minor);
+        _timeDependent = rules.Rules.Any(r => r.Condition.Variables.Any(v => v.Type == RuleValueType.Date));
+        _used = [.. rules.Rules.SelectMany(r => r.Condition.Variables).Where(v => v.Type == RuleValueType.Number).Select(v => v.Index).Distinct().Order()];
     }
 
     /// <summary>Initializes a new instance of the <see cref="SymptomEngine"/> class from validated options.</summary>
@@ -117,29 +122,63 @@ public sealed class SymptomEngine : ISymptomDetector
     {
         ArgumentNullException.ThrowIfNull(history);
         var asOf = history.AsOf.UtcTicks;
-        var reader = new Reader(_rules, history);
+        var reader = new Reader(_rules, _used, _timeDependent, history);
         var n = _rules.Rules.Count;
         var fired = new bool[n];
         var symptoms = new List<Symptom>();
 
-        // Most customers show nothing at the instant; without minor rules, nothing earlier matters.
-        reader.Evaluate(asOf, fired);
-        if (!_hasMinor && !fired.Contains(true))
+        // Without minor rules nothing earlier matters unless a rule holds at the instant, as for most customers it does not.
+        if (!_hasMinor)
         {
-            return symptoms;
+            reader.Evaluate(asOf, fired);
+            if (!fired.Contains(true))
+            {
+                return symptoms;
+            }
         }
 
         var instants = Instants(asOf, history.FirstSeen?.UtcTicks ?? asOf);
+        reader.Load(instants);
+        try
+        {
+            return Scan(reader, instants, asOf, fired);
+        }
+        finally
+        {
+            reader.Release();
+        }
+    }
+
+    private List<Symptom> Scan(Reader reader, List<long> instants, long asOf, bool[] fired)
+    {
+        var n = _rules.Rules.Count;
+        var symptoms = new List<Symptom>();
         var runStart = new long[n];
-        var runText = new string?[n];
         Array.Fill(runStart, long.MinValue);
         var episodes = new List<Episode>();
         long recapStart = long.MinValue;
-        var sumAtAsOf = 0.0;
-        foreach (var t in instants)
-        {
-            reader.Evaluate(t, fired);
 
+        // The decayed sum of the minor runs so far, carried from instant to instant (no run in the
+        // scan is older than the lookback, so it is a plain sum of halving weights).
+        var sum = 0.0;
+        long previous = 0, delta = -1;
+        var factor = 1.0;
+        for (var k = 0; k < instants.Count; k++)
+        {
+            var t = instants[k];
+            if (k > 0)
+            {
+                if (t - previous != delta)
+                {
+                    delta = t - previous;
+                    factor = Math.Pow(0.5, delta / _halfLifeTicks);
+                }
+
+                sum *= factor;
+            }
+
+            previous = t;
+            reader.Evaluate(k, fired);
             for (var i = 0; i < n; i++)
             {
                 if (fired[i] && runStart[i] == long.MinValue)
@@ -147,30 +186,23 @@ public sealed class SymptomEngine : ISymptomDetector
                     runStart[i] = t;
                     if (_rules.Rules[i].Rule.Severity == SymptomSeverity.Minor)
                     {
-                        runText[i] = reader.Explain(i);
-                        episodes.Add(new Episode(i, t, runText[i]!));
+                        episodes.Add(new Episode(i, t, k));
+                        sum += _rules.Rules[i].Rule.Weight;
                     }
                 }
                 else if (!fired[i] && runStart[i] != long.MinValue)
                 {
                     runStart[i] = long.MinValue;
-                    runText[i] = null;
                 }
             }
 
-            if (_hasMinor)
+            if (sum >= _threshold && recapStart == long.MinValue)
             {
-                var sum = Sum(episodes, t);
-                if (sum >= _threshold && recapStart == long.MinValue)
-                {
-                    recapStart = t;
-                }
-                else if (sum < _threshold)
-                {
-                    recapStart = long.MinValue;
-                }
-
-                sumAtAsOf = sum;
+                recapStart = t;
+            }
+            else if (sum < _threshold)
+            {
+                recapStart = long.MinValue;
             }
         }
 
@@ -190,7 +222,9 @@ public sealed class SymptomEngine : ISymptomDetector
                 : new Symptom(rule.Id, SymptomSeverity.Minor, start, text) { Weight = Decayed(rule.Weight, asOf - runStart[i]) });
         }
 
-        if (_hasMinor && sumAtAsOf >= _threshold && sumAtAsOf > 0)
+        // The recapitulative symptom: the exact sum of each run's decayed weight now.
+        var exact = Sum(episodes, asOf);
+        if (_hasMinor && exact >= _threshold && exact > 0)
         {
             var components = new List<Symptom>();
             for (var e = episodes.Count - 1; e >= 0; e--)
@@ -200,7 +234,8 @@ public sealed class SymptomEngine : ISymptomDetector
                 var weight = Decayed(rule.Weight, asOf - episode.Start);
                 if (weight > 0)
                 {
-                    components.Add(new Symptom(rule.Id, SymptomSeverity.Minor, new DateTimeOffset(episode.Start, TimeSpan.Zero), $"{Describe(rule)} ({episode.Values})") { Weight = weight });
+                    reader.Evaluate(episode.Instant, fired);
+                    components.Add(new Symptom(rule.Id, SymptomSeverity.Minor, new DateTimeOffset(episode.Start, TimeSpan.Zero), $"{Describe(rule)} ({reader.Explain(episode.Rule)})") { Weight = weight });
                 }
             }
 
@@ -208,10 +243,10 @@ public sealed class SymptomEngine : ISymptomDetector
             symptoms.Add(new Symptom(
                 RecapitulativeRuleId,
                 SymptomSeverity.Recapitulative,
-                new DateTimeOffset(recapStart, TimeSpan.Zero),
-                string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {sumAtAsOf:0.##} (threshold {_threshold:0.##}, half-life {HalfLifeDays:0.##} days): {list}"))
+                new DateTimeOffset(recapStart != long.MinValue ? recapStart : asOf, TimeSpan.Zero),
+                string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {exact:0.##} (threshold {_threshold:0.##}, half-life {HalfLifeDays:0.##} days): {list}"))
             {
-                Weight = sumAtAsOf,
+                Weight = exact,
                 Components = components,
             });
         }
@@ -222,8 +257,8 @@ public sealed class SymptomEngine : ISymptomDetector
     /// <summary>The evaluation instants, oldest first: grid instants in (asOf − lookback, asOf] at or after the customer was first seen, then the as-of instant.</summary>
     internal List<long> Instants(long asOf, long firstSeen)
     {
-        var instants = new List<long>();
         var from = Math.Max(firstSeen, asOf - _lookbackTicks);
+        var instants = new List<long>((int)Math.Min(4096, ((asOf - from) / _stepTicks) + 2));
         if (_hasMinor && from < asOf)
         {
             // The first grid instant at or after `from` (midnight UTC, every step from the epoch).
@@ -267,26 +302,40 @@ public sealed class SymptomEngine : ISymptomDetector
         return sum;
     }
 
-    /// <summary>One run of a minor rule: which rule, when it began, and the values it read then.</summary>
-    private readonly record struct Episode(int Rule, long Start, string Values);
+    /// <summary>One run of a minor rule: which rule, when it began, and at which scanned instant.</summary>
+    private readonly record struct Episode(int Rule, long Start, int Instant);
 
-    /// <summary>Reads a history's features into rule inputs, one instant at a time.</summary>
+    /// <summary>Reads a history's features into rule inputs: all instants in one call, only the numbers the rules read.</summary>
     private sealed class Reader
     {
         private readonly CompiledRuleSet _rules;
         private readonly ICustomerHistory _history;
-        private readonly int[] _slots;
-        private readonly double[] _values;
+        private readonly int[] _inputSlots;
+        private readonly int[] _featureSlots;
+        private readonly int _width;
         private readonly RuleInput _template;
+        private double[] _rows = [];
+        private DateTimeOffset[] _instants = [];
+        private int _count = -1;
+        private readonly bool _timeDependent;
         private RuleInput _input;
 
-        public Reader(CompiledRuleSet rules, ICustomerHistory history)
+        public Reader(CompiledRuleSet rules, int[] used, bool timeDependent, ICustomerHistory history)
         {
+            _timeDependent = timeDependent;
             _rules = rules;
             _history = history;
             var schema = rules.Schema;
-            _slots = [.. schema.NumberNames.Select(history.Schema.IndexOf)];
-            _values = new double[history.Schema.Count];
+            _width = history.Schema.Count;
+
+            // Only the numbers some rule reads are copied into the input at each instant.
+            _inputSlots = used;
+            _featureSlots = new int[used.Length];
+            for (var i = 0; i < used.Length; i++)
+            {
+                _featureSlots[i] = history.Schema.IndexOf(schema.NumberNames[used[i]]);
+            }
+
             _template = schema.NewInput(history.AsOf);
             if (history.Profile is { } profile)
             {
@@ -307,16 +356,56 @@ public sealed class SymptomEngine : ISymptomDetector
             _input = _template;
         }
 
-        public void Evaluate(long ticks, Span<bool> fired)
+        /// <summary>Reads the features at every instant (ascending), into pooled buffers.</summary>
+        public void Load(List<long> instants)
         {
-            _history.FeaturesAt(new DateTimeOffset(ticks, TimeSpan.Zero), _values);
-            _input = _template with { AsOfTicks = ticks };
-            for (var i = 0; i < _slots.Length; i++)
+            Release();
+            _count = instants.Count;
+            _instants = ArrayPool<DateTimeOffset>.Shared.Rent(_count);
+            _rows = ArrayPool<double>.Shared.Rent(_count * _width);
+            for (var i = 0; i < _count; i++)
             {
-                _input.Numbers[i] = _slots[i] >= 0 ? _values[_slots[i]] : double.NaN;
+                _instants[i] = new DateTimeOffset(instants[i], TimeSpan.Zero);
+            }
+
+            _history.FeaturesAt(_instants.AsSpan(0, _count), _rows.AsSpan(0, _count * _width));
+        }
+
+        /// <summary>Returns the buffers.</summary>
+        public void Release()
+        {
+            if (_count >= 0)
+            {
+                ArrayPool<DateTimeOffset>.Shared.Return(_instants);
+                ArrayPool<double>.Shared.Return(_rows);
+                _count = -1;
+            }
+        }
+
+        /// <summary>Evaluates the rules at the k-th loaded instant.</summary>
+        public void Evaluate(int k, Span<bool> fired)
+        {
+            // Only rules on dates (daysSince) read the instant itself; otherwise one input serves every instant.
+            if (_timeDependent)
+            {
+                _input = _template with { AsOfTicks = _instants[k].UtcTicks };
+            }
+
+            var row = _rows.AsSpan(k * _width, _width);
+            for (var i = 0; i < _inputSlots.Length; i++)
+            {
+                _input.Numbers[_inputSlots[i]] = _featureSlots[i] >= 0 ? row[_featureSlots[i]] : double.NaN;
             }
 
             _rules.Evaluate(_input, fired);
+        }
+
+        /// <summary>Evaluates the rules at one instant, read on its own.</summary>
+        public void Evaluate(long ticks, Span<bool> fired)
+        {
+            Load([ticks]);
+            Evaluate(0, fired);
+            Release();
         }
 
         public string Explain(int rule) => _rules.Rules[rule].Condition.Explain(_input);

@@ -28,6 +28,28 @@ public sealed class LogFeaturesTests
             });
         });
 
+    [Property(MaxTest = 200)]
+    public Property ComputeSeries_EqualsOneSnapshotPerInstant() =>
+        Prop.ForAll(Generators.Events(days: 300), Gen.ArrayOf(Gen.Choose(0, 320)).ToArbitrary(), (events, days) =>
+        {
+            var log = EventLogBuilder.Build(events);
+            var builder = new FeatureBuilder(new FeatureBuilderOptions { WindowDays = [7, 30, 90] }, [new DelegateFeature(new("events_seen", FeatureKind.Count, "events"), (t, _, _) => t.Count)]);
+            var features = builder.For(log);
+            var instants = days.Distinct().Order().Select(d => Generators.Epoch.AddDays(d).AddHours(d % 5).UtcTicks).ToArray();
+            var width = builder.Schema.Count;
+            var rows = new double[instants.Length * width];
+            var one = new double[width];
+            return Enumerable.Range(0, log.CustomerCount).All(c =>
+            {
+                features.ComputeSeries(c, instants, null, rows);
+                return Enumerable.Range(0, instants.Length).All(k =>
+                {
+                    features.Compute(c, new DateTimeOffset(instants[k], TimeSpan.Zero), null, one);
+                    return one.Select((v, i) => Close(v, rows[(k * width) + i])).All(x => x);
+                });
+            });
+        });
+
     [Fact]
     public void History_RefusesInstantsAfterItsEnd_AndSeesTheSignup()
     {
@@ -39,4 +61,7 @@ public sealed class LogFeaturesTests
         Assert.Throws<ArgumentOutOfRangeException>(() => history.FeaturesAt(t.AddDays(21), new double[history.Schema.Count]));
         Assert.Throws<ArgumentException>(() => new FeatureBuilder().For(log).Compute(0, t, null, new double[3]));
     }
+
+    private static bool Close(double a, double b) =>
+        (double.IsNaN(a) && double.IsNaN(b)) || Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Abs(a));
 }
