@@ -213,11 +213,16 @@ public sealed class RiskLevelPolicy
         _ => level.ToString().ToLowerInvariant(),
     };
 
-    private string ByProbability(double p, RiskLevel level) => level switch
+    private string ByProbability(double p, RiskLevel level)
     {
-        RiskLevel.Critical => string.Create(CultureInfo.InvariantCulture, $"probability {p:0.###} is at least the critical cut-off {_options.Critical:0.###}"),
-        RiskLevel.High => string.Create(CultureInfo.InvariantCulture, $"probability {p:0.###} is at least the high cut-off {_options.High:0.###}"),
-        RiskLevel.Medium => string.Create(CultureInfo.InvariantCulture, $"probability {p:0.###} is at least the medium cut-off {_options.Medium:0.###}"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"probability {p:0.###} is below the medium cut-off {_options.Medium:0.###}"),
-    };
+        // Rounded, then written in the shortest form: as "0.###" would, without parsing a format for every customer.
+        var q = Math.Round(p, 3) + 0.0;
+        return level switch
+        {
+            RiskLevel.Critical => string.Create(CultureInfo.InvariantCulture, $"probability {q} is at least the critical cut-off {Math.Round(_options.Critical, 3)}"),
+            RiskLevel.High => string.Create(CultureInfo.InvariantCulture, $"probability {q} is at least the high cut-off {Math.Round(_options.High, 3)}"),
+            RiskLevel.Medium => string.Create(CultureInfo.InvariantCulture, $"probability {q} is at least the medium cut-off {Math.Round(_options.Medium, 3)}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"probability {q} is below the medium cut-off {Math.Round(_options.Medium, 3)}"),
+        };
+    }
 }

@@ -18,6 +18,7 @@ public sealed class PreparedAssessment
     private readonly LogFeatures _features;
     private readonly int[] _known;
     private readonly int _purchaseCode;
+    private readonly CustomerSummary?[] _summaries;
     private readonly bool _modelScores;
 
     internal PreparedAssessment(ChurnPipeline pipeline, CustomerData data, DateTimeOffset asOf, CancellationToken cancellationToken)
@@ -31,6 +32,7 @@ public sealed class PreparedAssessment
         _parts.Model?.CheckSchema(_features.Schema);
         _modelScores = _parts.Model is not null;
         _known = Known(data, asOf);
+        _summaries = new CustomerSummary?[_parts.Options.PredictValue ? data.Log.CustomerCount : 0];
         ValueModel = _parts.Options.PredictValue ? FitValue(cancellationToken) : null;
     }
 
@@ -72,7 +74,7 @@ public sealed class PreparedAssessment
         var blocks = (_known.Length + size - 1) / size;
         var wave = _parts.Options.MaxDegreeOfParallelism > 0 ? _parts.Options.MaxDegreeOfParallelism : Environment.ProcessorCount;
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = _parts.Options.MaxDegreeOfParallelism };
-        for (var first = 0; first < blocks; first += wave)
+        RiskAssessment[][] Wave(int first)
         {
             var count = Math.Min(wave, blocks - first);
             var results = new RiskAssessment[count][];
@@ -83,7 +85,17 @@ public sealed class PreparedAssessment
                 results[k] = new RiskAssessment[customers.Length];
                 AssessBlock(customers, results[k]);
             });
-            foreach (var block in results)
+            return results;
+        }
+
+        // The next wave is computed while the caller consumes this one (writes it out, say).
+        var next = blocks > 0 ? Task.Run(() => Wave(0), cancellationToken) : null;
+        for (var first = 0; next is not null; first += wave)
+        {
+            var current = next.GetAwaiter().GetResult();
+            var following = first + wave;
+            next = following < blocks ? Task.Run(() => Wave(following), cancellationToken) : null;
+            foreach (var block in current)
             {
                 foreach (var a in block)
                 {
@@ -133,16 +145,16 @@ public sealed class PreparedAssessment
     private ValueModelFit FitValue(CancellationToken cancellationToken)
     {
         var unit = _parts.Clv.Unit;
-        var summaries = new CustomerSummary?[_known.Length];
         Parallel.For(0, (_known.Length + 4095) / 4096, new ParallelOptions { CancellationToken = cancellationToken }, k =>
         {
             for (var i = k * 4096; i < Math.Min(_known.Length, (k + 1) * 4096); i++)
             {
-                summaries[i] = Summary(_known[i], unit);
+                _summaries[_known[i]] = Summary(_known[i], unit);
             }
         });
+
         // In customer-id order, so that the fit does not depend on the order customers appear in the data.
-        return _parts.Clv.Fit([.. summaries.OfType<CustomerSummary>().OrderBy(s => s.CustomerId)], cancellationToken);
+        return _parts.Clv.Fit([.. _summaries.OfType<CustomerSummary>().OrderBy(s => s.CustomerId)], cancellationToken);
     }
 
     /// <summary>The customer's purchases (with amounts) up to the instant, summarised for the value models.</summary>
@@ -310,7 +322,7 @@ public sealed class PreparedAssessment
             value = _parts.Value.Calculate(profile ?? new CustomerProfile(id), events, AsOf);
         }
 
-        if (ValueModel is { IsFitted: true } fit && Summary(c, _parts.Clv.Unit) is { } summary && fit.Predict(summary) is { } prediction)
+        if (ValueModel is { IsFitted: true } fit && _summaries[c] is { } summary && fit.Predict(summary) is { } prediction)
         {
             value = value with
             {

@@ -38,6 +38,22 @@ internal static class DataCommands
             cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>Reads an events file straight into a log builder (no event objects), with a progress bar on a terminal.</summary>
+    internal static async Task<IngestReport> ReadEventsIntoAsync(
+        string path, CsvEventReaderOptions options, int maxErrors, bool showProgress, EventLogBuilder builder, CancellationToken cancellationToken)
+    {
+        var length = new FileInfo(path).Length;
+        return await TerminalProgress.RunAsync(showProgress, $"Reading {Path.GetFileName(path)}", length, progress => Task.Run(
+            () =>
+            {
+                var report = new IngestReport(maxErrors);
+                var stream = new ProgressStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), progress);
+                new CsvEventReader(options).ReadInto(stream, Path.GetFileName(path), report, builder, cancellationToken);
+                return report;
+            },
+            cancellationToken)).ConfigureAwait(false);
+    }
+
     internal static int Fatal(TextWriter output, TextWriter error, bool json, string message, IngestReport? report = null)
     {
         if (json)

@@ -32,7 +32,7 @@ internal static class FeaturesCommands
             }
         }
 
-        var report = await DataCommands.ReadEventsAsync(eventsPath, columns.Read(parse), 1000, progress, builder.Add, ct).ConfigureAwait(false);
+        var report = await DataCommands.ReadEventsIntoAsync(eventsPath, columns.Read(parse), 1000, progress, builder, ct).ConfigureAwait(false);
         return (builder.Build(ct), profiles, report, customerReport);
     }
 

@@ -116,10 +116,7 @@ public sealed class CustomerData
 
         RequireFile(eventsPath);
         var eventsReport = new IngestReport();
-        foreach (var e in new CsvEventReader(events).ReadFile(eventsPath, eventsReport, cancellationToken))
-        {
-            builder.Add(e);
-        }
+        new CsvEventReader(events).ReadInto(new FileStream(eventsPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), Path.GetFileName(eventsPath), eventsReport, builder, cancellationToken);
 
         return new CustomerData(builder.Build(cancellationToken), profiles, eventsReport, customersReport);
     }

@@ -141,11 +141,12 @@ public sealed class CsvTable
         }
 
         var declared = kind.Select(k => k != CsvColumnKind.Number).ToArray();
+        var fromStart = new bool[width];
         var maybeDate = Enumerable.Repeat(options.InferDates, width).ToArray();
         var seen = new bool[width];
-        var numbers = new List<double>?[width];
-        var texts = new List<string?>?[width];
-        var ticks = new List<long>?[width];
+        var numbers = new Chunks<double>?[width];
+        var texts = new Chunks<string?>?[width];
+        var ticks = new Chunks<long>?[width];
         var pools = new TextPool?[width];
         for (var i = 0; i < width; i++)
         {
@@ -165,7 +166,7 @@ public sealed class CsvTable
         }
 
         // Rows with a non-finite number are rejected once the column is known to hold numbers.
-        var lines = new List<long>();
+        var lines = new Chunks<long>();
         var nonFinite = new List<(int Row, int Column, string Text)>();
         var rowErrors = new List<IngestError>();
         while (csv.MoveNext(cancellationToken))
@@ -225,9 +226,23 @@ public sealed class CsvTable
                         }
                         else
                         {
-                            // Not a number: the column holds text (or dates); its cells are read again as written.
+                            // Not a number: the column holds text (or dates). From its first row it is
+                            // simply read as such; after numbers, its cells are read again as written.
                             kind[i] = maybeDate[i] && TryDate(v, out _) ? CsvColumnKind.Date : CsvColumnKind.Text;
                             numbers[i] = null;
+                            if (row == 0)
+                            {
+                                fromStart[i] = true;
+                                if (kind[i] == CsvColumnKind.Text)
+                                {
+                                    pools[i] = new TextPool();
+                                    texts[i] = [pools[i]!.Get(v)];
+                                }
+                                else
+                                {
+                                    ticks[i] = [TryDate(v, out var d0) ? d0 : long.MinValue];
+                                }
+                            }
                         }
 
                         break;
@@ -250,6 +265,7 @@ public sealed class CsvTable
                 if (!declared[i] && kind[i] == CsvColumnKind.Date && !v.IsEmpty && !TryDate(v, out _))
                 {
                     kind[i] = CsvColumnKind.Text;
+                    fromStart[i] = false;
                 }
             }
 
@@ -257,19 +273,19 @@ public sealed class CsvTable
         }
 
         // Columns that turned out to hold text (or inferred dates) are read again, as written.
-        var again = Enumerable.Range(0, width).Where(i => kind[i] != CsvColumnKind.Number && !declared[i]).ToArray();
+        var again = Enumerable.Range(0, width).Where(i => kind[i] != CsvColumnKind.Number && !declared[i] && !fromStart[i]).ToArray();
         if (again.Length > 0 && lines.Count > 0)
         {
             foreach (var i in again)
             {
                 if (kind[i] == CsvColumnKind.Text)
                 {
-                    texts[i] = new List<string?>(lines.Count);
+                    texts[i] = [];
                     pools[i] = new TextPool();
                 }
                 else
                 {
-                    ticks[i] = new List<long>(lines.Count);
+                    ticks[i] = [];
                 }
             }
 
@@ -349,7 +365,7 @@ public sealed class CsvTable
     private static StreamReader Open(string path) =>
         CsvRecordSource.OpenText(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
 
-    private static T[] Pick<T>(List<T> values, int[] keep, int dropped) => dropped == 0 ? [.. values] : [.. keep.Select(r => values[r])];
+    private static T[] Pick<T>(Chunks<T> values, int[] keep, int dropped) => dropped == 0 ? values.ToArray() : [.. keep.Select(r => values[r])];
 
     private static bool TryDate(ReadOnlySpan<char> text, out long ticks)
     {
@@ -361,6 +377,40 @@ public sealed class CsvTable
 
         ticks = long.MinValue;
         return false;
+    }
+
+    /// <summary>A growing list kept in fixed blocks: adding never copies what is already there, and the final array is made once.</summary>
+    private sealed class Chunks<T> : System.Collections.IEnumerable
+    {
+        private const int Size = 1 << 14;
+        private readonly List<T[]> _blocks = [];
+
+        public int Count { get; private set; }
+
+        public T this[int index] => _blocks[index / Size][index % Size];
+
+        public void Add(T value)
+        {
+            if (Count % Size == 0)
+            {
+                _blocks.Add(new T[Size]);
+            }
+
+            _blocks[^1][Count++ % Size] = value;
+        }
+
+        public T[] ToArray()
+        {
+            var result = new T[Count];
+            for (var b = 0; b < _blocks.Count; b++)
+            {
+                _blocks[b].AsSpan(0, Math.Min(Size, Count - (b * Size))).CopyTo(result.AsSpan(b * Size));
+            }
+
+            return result;
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ToArray().GetEnumerator();
     }
 
     /// <summary>One string per distinct text of a column, until the column proves to hold mostly unique texts (ids).</summary>

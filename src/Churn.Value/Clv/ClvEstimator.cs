@@ -16,6 +16,10 @@ public sealed class ValueModelOptions
     /// <value>The default is 50.</value>
     [Range(2, 100_000_000)]
     public int MinRepeatCustomers { get; set; } = 50;
+
+    /// <summary>Gets or sets a value indicating whether the fits also compute standard errors (a finite-difference Hessian: slower on large bases, and the assessments do not use them).</summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool StandardErrors { get; set; }
 }
 
 [OptionsValidator]
@@ -45,8 +49,15 @@ public sealed class ClvEstimator
     public ClvEstimator(ClvOptions? clv = null, FitOptions? fit = null, ValueModelOptions? model = null)
     {
         _clv = OptionsCheck.ThrowIfInvalid(clv ?? new ClvOptions(), new ClvOptionsValidator());
-        _fit = OptionsCheck.ThrowIfInvalid(fit ?? new FitOptions(), new FitOptionsValidator());
+        var checkedFit = OptionsCheck.ThrowIfInvalid(fit ?? new FitOptions(), new FitOptionsValidator());
         _model = OptionsCheck.ThrowIfInvalid(model ?? new ValueModelOptions(), new ValueModelOptionsValidator());
+        _fit = new FitOptions
+        {
+            GradientTolerance = checkedFit.GradientTolerance,
+            MaxIterations = checkedFit.MaxIterations,
+            ThrowOnNonConvergence = checkedFit.ThrowOnNonConvergence,
+            ComputeStandardErrors = _model.StandardErrors,
+        };
     }
 
     /// <summary>Initializes a new instance of the <see cref="ClvEstimator"/> class from validated options.</summary>
