@@ -12,8 +12,9 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var (customers, seed) = QuickstartArgs.Parse(args);
 var rules = Path.Combine(AppContext.BaseDirectory, "churn-rules.json");
 
-// <readme>
 var synthetic = new SyntheticOptions { Customers = customers, Seed = seed };
+
+// <readme>
 var data = CustomerData.Generate(synthetic);
 var asOf = synthetic.AsOf;                                           // 2026-01-01: nothing later is read
 
