@@ -172,49 +172,73 @@ internal static class ModelCommands
 
                 var idColumn = parse.GetValue(id) ?? FirstColumn(path);
                 var ingest = new IngestReport(1000);
-                var table = ModelTable.FromCsv(path, null, id: idColumn, report: ingest);
-                if (parse.GetValue(strict) && !ingest.IsClean)
+                var top = parse.GetValue(reasons);
+                var levels = new RiskLevelPolicy();
+                var outPath = parse.GetValue(outFile)!;
+                long customers = 0;
+                double total = 0;
+
+                // The file is read a block at a time on one thread while the blocks before are
+                // scored, explained and written: reading and scoring overlap, memory stays bounded.
+                using var queue = new System.Collections.Concurrent.BlockingCollection<ModelTable>(boundedCapacity: 2);
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var reader = Task.Run(
+                    () =>
+                    {
+                        try
+                        {
+                            foreach (var block in ModelTable.ReadCsvBlocks(path, model.Featurizer, idColumn, ingest, 65_536, stop.Token))
+                            {
+                                queue.Add(block, stop.Token);
+                            }
+                        }
+                        finally
+                        {
+                            queue.CompleteAdding();
+                        }
+                    },
+                    stop.Token);
+                try
+                {
+                    AtomicFile.Write(outPath, stream =>
+                    {
+                        using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
+                        w.Write("id,probability,risk_level,reasons\n");
+                        foreach (var table in queue.GetConsumingEnumerable(ct))
+                        {
+                            var explanation = top > 0 ? model.Explain(table, top) : null;
+                            var probabilities = explanation?.Probabilities.ToArray() ?? model.Score(table);
+                            w.Write(Lines(table, probabilities, explanation, levels));
+                            customers += table.Count;
+                            total += probabilities.Sum();
+                        }
+
+                        reader.GetAwaiter().GetResult();
+                        if (parse.GetValue(strict) && !ingest.IsClean)
+                        {
+                            throw new StrictRejection();
+                        }
+                    });
+                }
+                catch (StrictRejection)
                 {
                     return Task.FromResult(Rejected(output, error, json, path, ingest));
                 }
-
-                var explanation = parse.GetValue(reasons) > 0 ? model.Explain(table, parse.GetValue(reasons)) : null;
-                var probabilities = explanation?.Probabilities.ToArray() ?? model.Score(table);
-                var levels = new RiskLevelPolicy();
-                var outPath = parse.GetValue(outFile)!;
-
-                // Lines are formatted a block at a time on all cores and written in order.
-                const int block = 16_384;
-                var lines = new string[(table.Count + block - 1) / block];
-                Parallel.For(0, lines.Length, b =>
+                finally
                 {
-                    var text = new System.Text.StringBuilder();
-                    for (var i = b * block; i < Math.Min(table.Count, (b + 1) * block); i++)
-                    {
-                        var why = explanation is null ? string.Empty : string.Join("; ", explanation.Reasons[i].Select(r => r.Text));
-                        text.Append(CultureInfo.InvariantCulture, $"{CsvField.Quote(table.Ids![i])},{probabilities[i]:R},{RiskLevelPolicy.Name(levels.LevelOf(probabilities[i]))},{CsvField.Quote(why)}\n");
-                    }
-
-                    lines[b] = text.ToString();
-                });
-                AtomicFile.Write(outPath, stream =>
-                {
-                    using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
-                    w.Write("id,probability,risk_level,reasons\n");
-                    foreach (var chunk in lines)
-                    {
-                        w.Write(chunk);
-                    }
-                });
+                    // The reader stops if scoring failed; its own failure, if any, was raised above.
+                    stop.Cancel();
+                    ((IAsyncResult)reader).AsyncWaitHandle.WaitOne();
+                }
 
                 if (json)
                 {
-                    Json.Write(output, new { customers = table.Count, meanProbability = probabilities.Length == 0 ? 0 : probabilities.Average(), @out = outPath, input = new { read = ingest.Read, accepted = ingest.Accepted, rejected = ingest.Rejected, errors = ingest.Errors.Take(100).Select(e => e.ToString()) } });
+                    Json.Write(output, new { customers, meanProbability = customers == 0 ? 0 : total / customers, @out = outPath, input = new { read = ingest.Read, accepted = ingest.Accepted, rejected = ingest.Rejected, errors = ingest.Errors.Take(100).Select(e => e.ToString()) } });
                 }
                 else
                 {
                     FeaturesCommands.WriteIngestSummary(error, path, ingest);
-                    output.WriteLine($"Scored {table.Count:N0} customers (mean probability {(probabilities.Length == 0 ? 0 : probabilities.Average()):P1}); wrote {outPath}.");
+                    output.WriteLine($"Scored {customers:N0} customers (mean probability {(customers == 0 ? 0 : total / customers):P1}); wrote {outPath}.");
                 }
 
                 return Task.FromResult(ExitCodes.Ok);
@@ -288,6 +312,30 @@ internal static class ModelCommands
             }
         });
         return command;
+    }
+
+    /// <summary>One scored block as CSV lines, formatted a slice at a time on all cores.</summary>
+    private static string Lines(ModelTable table, double[] probabilities, ModelExplanation? explanation, RiskLevelPolicy levels)
+    {
+        const int slice = 8_192;
+        var parts = new string[(table.Count + slice - 1) / slice];
+        Parallel.For(0, parts.Length, b =>
+        {
+            var text = new System.Text.StringBuilder();
+            for (var i = b * slice; i < Math.Min(table.Count, (b + 1) * slice); i++)
+            {
+                var why = explanation is null ? string.Empty : string.Join("; ", explanation.Reasons[i].Select(r => r.Text));
+                text.Append(CultureInfo.InvariantCulture, $"{CsvField.Quote(table.Ids![i])},{probabilities[i]:R},{RiskLevelPolicy.Name(levels.LevelOf(probabilities[i]))},{CsvField.Quote(why)}\n");
+            }
+
+            parts[b] = text.ToString();
+        });
+        return string.Concat(parts);
+    }
+
+    /// <summary>Thrown inside an atomic write to abandon it: --strict and a row was rejected.</summary>
+    private sealed class StrictRejection : Exception
+    {
     }
 
     private static int Rejected(TextWriter output, TextWriter error, bool json, string path, IngestReport report)

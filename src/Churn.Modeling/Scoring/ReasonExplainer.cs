@@ -122,9 +122,9 @@ internal static class ReasonExplainer
     {
         // Rounded, then written in the shortest form: as "0.#" and "0.##" would, several times faster.
         var verb = contribution >= 0 ? "raises" : "lowers";
-        var points = Math.Round(Math.Abs(contribution) * 100, 1) + 0.0;
-        var two = Math.Round(value, 2) + 0.0;
-        var whole = Math.Round(value) + 0.0;
+        var points = Round(Math.Abs(contribution) * 100, 1);
+        var two = Round(value, 2);
+        var whole = Round(value, 0);
         var inv = CultureInfo.InvariantCulture;
         if (definition is not { } d || string.IsNullOrEmpty(d.Description))
         {
@@ -146,6 +146,10 @@ internal static class ReasonExplainer
             _ => string.Create(inv, $"{d.Description}: {whole}: {verb} the churn risk by {points} points"),
         };
     }
+
+    /// <summary>Rounds as a number written in decimal is rounded ("8.065" to 8.07), not as its nearest binary double is.</summary>
+    private static double Round(double value, int digits) =>
+        double.IsFinite(value) && Math.Abs(value) < 1e15 ? (double)Math.Round((decimal)value, digits, MidpointRounding.AwayFromZero) + 0.0 : value;
 
     private static int CountKept(ReadOnlySpan<int> best)
     {

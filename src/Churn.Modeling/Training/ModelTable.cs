@@ -221,6 +221,75 @@ public sealed class ModelTable
         };
     }
 
+    /// <summary>
+    /// Reads a CSV of customers to score, a block at a time, so that scoring can start before the
+    /// file is read and memory stays bounded: only the model's input columns (numbers where it was
+    /// trained on numbers, text where on categories) and the id column are kept. A row whose
+    /// number cell is not a finite number is left out and counted in <paramref name="report"/>.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="featurizer">The model's encoding (<see cref="ChurnModel.Featurizer"/>).</param>
+    /// <param name="id">The id column, or null (rows are then named by their line).</param>
+    /// <param name="report">Receives the accounting and the rejected rows.</param>
+    /// <param name="rows">Rows per block.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The blocks, in file order.</returns>
+    /// <exception cref="ArgumentException">A column the model needs, or the id column, is not in the file.</exception>
+    public static IEnumerable<ModelTable> ReadCsvBlocks(string path, Featurizer featurizer, string? id, IngestReport report, int rows = 65_536, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(featurizer);
+        var options = new CsvTableOptions
+        {
+            NumberColumns = [.. featurizer.Specs.Where(s => s.Kind == ModelColumnKind.Numeric).Select(s => s.Name)],
+            TextColumns = [.. featurizer.Specs.Where(s => s.Kind == ModelColumnKind.Categorical).Select(s => s.Name), .. id is null ? Array.Empty<string>() : [id]],
+        };
+        IEnumerable<CsvTable> blocks;
+        try
+        {
+            blocks = CsvTable.ReadChunks(path, report, options, rows, cancellationToken);
+        }
+        catch (IngestException ex)
+        {
+            throw new ArgumentException(ex.Message, ex);
+        }
+
+        return Blocks(blocks, id);
+    }
+
+    private static IEnumerable<ModelTable> Blocks(IEnumerable<CsvTable> blocks, string? id)
+    {
+        using var e = blocks.GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!e.MoveNext())
+                {
+                    yield break;
+                }
+            }
+            catch (IngestException ex) when (ex.Error is { Line: 1 })
+            {
+                throw new ArgumentException($"The data does not match the model: {ex.Message}", ex);
+            }
+
+            var block = e.Current;
+            var idIndex = id is null ? -1 : block.IndexOf(id);
+            var columns = block.Columns.Where((_, i) => i != idIndex)
+                .Select(c => c.Kind == CsvColumnKind.Number
+                    ? new ModelColumn(c.Name, ModelColumnKind.Numeric, c.Numbers, null)
+                    : new ModelColumn(c.Name, ModelColumnKind.Categorical, null, c.Texts))
+                .ToList();
+            yield return new ModelTable(
+                columns,
+                null,
+                [.. Enumerable.Range(0, block.RowCount).Select(r => idIndex >= 0 ? block.Columns[idIndex].Texts![r] ?? $"row{block.Lines[r]}" : $"row{block.Lines[r]}")])
+            {
+                Lines = block.Lines,
+            };
+        }
+    }
+
     /// <summary>Takes some rows.</summary>
     /// <param name="rows">The row numbers.</param>
     /// <returns>The smaller table.</returns>
