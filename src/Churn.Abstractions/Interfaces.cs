@@ -126,7 +126,29 @@ public interface IAlertSink
 /// <param name="Cost">What the action costs the business.</param>
 /// <param name="IsHoldout">Whether the customer was held out (no action, kept for measurement).</param>
 [Experimental(Diagnostics.Interventions)]
-public sealed record InterventionDecision(CustomerId CustomerId, string Action, string? Channel, decimal Cost, bool IsHoldout);
+public sealed record InterventionDecision(CustomerId CustomerId, string Action, string? Channel, decimal Cost, bool IsHoldout)
+{
+    /// <summary>Gets the decision's id: what a store, an outcome and a poll response refer to (a store requires it).</summary>
+    public string Id { get; init; } = string.Empty;
+
+    /// <summary>Gets when the decision was taken.</summary>
+    public DateTimeOffset DecidedAt { get; init; }
+
+    /// <summary>Gets the playbook that made the decision, if any.</summary>
+    public string? Playbook { get; init; }
+
+    /// <summary>Gets the offer made, if any.</summary>
+    public string? Offer { get; init; }
+
+    /// <summary>Gets the customer's segment when the decision was taken.</summary>
+    public string? Segment { get; init; }
+
+    /// <summary>Gets who carries the action out.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>Gets who approved an offer above the owner's authority, if anyone had to.</summary>
+    public string? ApprovedBy { get; init; }
+}
 
 /// <summary>Decides which intervention, if any, a customer gets.</summary>
 /// <remarks>Implementations must be safe to call from several threads at once.</remarks>
@@ -138,30 +160,4 @@ public interface IInterventionPolicy
     /// <param name="assessment">The customer's assessment.</param>
     /// <returns>The decision, or <see langword="null"/> for no action.</returns>
     InterventionDecision? Decide(CustomerProfile profile, RiskAssessment assessment);
-}
-
-/// <summary>What happened after an intervention decision.</summary>
-/// <param name="Decision">The decision.</param>
-/// <param name="DecidedAt">When it was decided.</param>
-/// <param name="Churned">Whether the customer churned in the evaluation horizon, once known.</param>
-/// <param name="Revenue">Revenue in the evaluation horizon, once known.</param>
-[Experimental(Diagnostics.Outcomes)]
-public sealed record InterventionOutcome(InterventionDecision Decision, DateTimeOffset DecidedAt, bool? Churned, decimal? Revenue);
-
-/// <summary>Stores intervention outcomes for evaluation.</summary>
-/// <remarks>Implementations must be safe to call from several threads at once.</remarks>
-[Experimental(Diagnostics.Outcomes)]
-public interface IOutcomeStore
-{
-    /// <summary>Records an outcome.</summary>
-    /// <param name="outcome">The outcome.</param>
-    /// <param name="cancellationToken">Cancels the work.</param>
-    /// <returns>A task that completes when stored.</returns>
-    ValueTask RecordAsync(InterventionOutcome outcome, CancellationToken cancellationToken = default);
-
-    /// <summary>Reads all outcomes recorded since an instant.</summary>
-    /// <param name="since">The instant.</param>
-    /// <param name="cancellationToken">Cancels the work.</param>
-    /// <returns>The outcomes.</returns>
-    IAsyncEnumerable<InterventionOutcome> ReadAsync(DateTimeOffset since, CancellationToken cancellationToken = default);
 }
