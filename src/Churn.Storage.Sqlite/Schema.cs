@@ -11,6 +11,7 @@ internal static class Schema
     public const int ApplicationId = 0x43484E53;
 
     /// <summary>The table that records which migrations ran.</summary>
+    /// <remarks>A customer's current assessment (<c>assessments</c>) holds the columns that filters read and points at its full record in <c>assessment_history</c> by (customer, as-of): each assessment's JSON is written once.</remarks>
     public const string VersionTable = "churn_schema";
 
     /// <summary>The migrations, in order: version i + 1 is <see cref="Migrations"/>[i].</summary>
@@ -19,7 +20,7 @@ internal static class Schema
         ("events, assessments (current and history), checkpoints", """
             CREATE TABLE churn_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, sdk_version TEXT NOT NULL);
             CREATE TABLE events (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                seq INTEGER PRIMARY KEY,
                 event_key TEXT NOT NULL UNIQUE,
                 customer_id TEXT NOT NULL,
                 ts INTEGER NOT NULL,
@@ -33,8 +34,7 @@ internal static class Schema
                 level TEXT NOT NULL,
                 probability REAL NULL,
                 segment TEXT NULL,
-                owner TEXT NULL,
-                payload TEXT NOT NULL);
+                owner TEXT NULL);
             CREATE TABLE assessment_history (
                 customer_id TEXT NOT NULL,
                 as_of INTEGER NOT NULL,
@@ -111,7 +111,7 @@ internal static class Schema
     public static readonly IReadOnlyDictionary<string, string> Exports = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["events"] = "SELECT seq, CASE WHEN substr(event_key, 1, 3) = 'id:' THEN substr(event_key, 4) END AS event_id, customer_id, ts AS timestamp, type, amount, attributes FROM events ORDER BY seq",
-        ["assessments"] = "SELECT customer_id, as_of, level, probability, segment, owner, payload FROM assessments ORDER BY customer_id",
+        ["assessments"] = "SELECT a.customer_id, a.as_of, a.level, a.probability, a.segment, a.owner, h.payload FROM assessments a JOIN assessment_history h ON h.customer_id = a.customer_id AND h.as_of = a.as_of ORDER BY a.customer_id",
         ["assessment_history"] = "SELECT customer_id, as_of, level, probability, segment, owner, payload FROM assessment_history ORDER BY customer_id, as_of",
         ["checkpoints"] = "SELECT name, position, saved_at, length(state) AS state_bytes FROM checkpoints ORDER BY name",
         ["alerts"] = "SELECT id, customer_id, raised_at, level, segment, owner, message, state, attempts, last_attempt_at, last_error, assessment FROM alerts ORDER BY id",

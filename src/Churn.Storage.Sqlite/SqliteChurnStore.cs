@@ -25,6 +25,8 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 {
     private const int CancelCheckRows = 1024;
 
+    private const string CurrentSelect = "SELECT h.payload FROM assessments a JOIN assessment_history h ON h.customer_id = a.customer_id AND h.as_of = a.as_of";
+
     private static readonly byte[] SqliteHeader = "SQLite format 3\0"u8.ToArray();
 
     private readonly SqliteStoreOptions _options;
@@ -127,20 +129,19 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 
         return WriteAsync("Appending events", rows, static (s, rows, ct) =>
         {
-            var cmd = s.InsertEvent;
-            var p = cmd.Parameters;
+            var insert = s.InsertEvent;
             var added = 0;
             for (var i = 0; i < rows.Length; i++)
             {
                 CheckCancel(i, ct);
                 var r = rows[i];
-                p[0].Value = r.Key;
-                p[1].Value = r.Customer;
-                p[2].Value = r.Ticks;
-                p[3].Value = r.Type;
-                p[4].Value = (object?)r.Amount ?? DBNull.Value;
-                p[5].Value = (object?)r.Attributes ?? DBNull.Value;
-                added += cmd.ExecuteNonQuery();
+                insert.Bind(1, r.Key);
+                insert.Bind(2, r.Customer);
+                insert.Bind(3, r.Ticks);
+                insert.Bind(4, r.Type);
+                insert.Bind(5, r.Amount);
+                insert.Bind(6, r.Attributes);
+                added += insert.Run();
             }
 
             return new AppendResult(added, rows.Length - added);
@@ -210,21 +211,24 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 
         return WriteAsync("Storing assessments", rows, static (s, rows, ct) =>
         {
-            foreach (var cmd in (ReadOnlySpan<SqliteCommand>)[s.UpsertCurrent, s.UpsertHistory])
+            for (var i = 0; i < rows.Length; i++)
             {
-                var p = cmd.Parameters;
-                for (var i = 0; i < rows.Length; i++)
+                CheckCancel(i, ct);
+                var r = rows[i];
+                foreach (var statement in (ReadOnlySpan<RawStatement>)[s.UpsertHistory, s.UpsertCurrent])
                 {
-                    CheckCancel(i, ct);
-                    var r = rows[i];
-                    p[0].Value = r.Customer;
-                    p[1].Value = r.AsOf;
-                    p[2].Value = r.Level;
-                    p[3].Value = r.Probability is { } prob ? prob : DBNull.Value;
-                    p[4].Value = (object?)r.Segment ?? DBNull.Value;
-                    p[5].Value = (object?)r.Owner ?? DBNull.Value;
-                    p[6].Value = r.Payload;
-                    cmd.ExecuteNonQuery();
+                    statement.Bind(1, r.Customer);
+                    statement.Bind(2, r.AsOf);
+                    statement.Bind(3, r.Level);
+                    statement.Bind(4, r.Probability);
+                    statement.Bind(5, r.Segment);
+                    statement.Bind(6, r.Owner);
+                    if (ReferenceEquals(statement, s.UpsertHistory))
+                    {
+                        statement.Bind(7, r.Payload);
+                    }
+
+                    statement.Run();
                 }
             }
 
@@ -240,7 +244,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             throw new ArgumentException("The customer id is empty.", nameof(customerId));
         }
 
-        await foreach (var a in ReadAsync("Reading an assessment", "SELECT payload FROM assessments WHERE customer_id = $customer", [("$customer", customerId.Value)], ReadAssessment, cancellationToken).ConfigureAwait(false))
+        await foreach (var a in ReadAsync("Reading an assessment", CurrentSelect + " WHERE a.customer_id = $customer", [("$customer", customerId.Value)], ReadAssessment, cancellationToken).ConfigureAwait(false))
         {
             return a;
         }
@@ -250,11 +254,11 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 
     /// <inheritdoc />
     public IAsyncEnumerable<RiskAssessment> ReadAssessmentsAsync(StoreQuery? query = null, CancellationToken cancellationToken = default) =>
-        ReadAssessments("assessments", "customer_id", query, cancellationToken);
+        ReadAssessments(CurrentSelect, "a", "a.customer_id", query, cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<RiskAssessment> ReadAssessmentHistoryAsync(StoreQuery? query = null, CancellationToken cancellationToken = default) =>
-        ReadAssessments("assessment_history", "customer_id, as_of", query, cancellationToken);
+        ReadAssessments("SELECT h.payload FROM assessment_history h", "h", "h.customer_id, h.as_of", query, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask SaveCheckpointsAsync(IReadOnlyList<StoreCheckpoint> checkpoints, CancellationToken cancellationToken = default)
@@ -930,7 +934,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
         }
     }
 
-    private static void Filters(StringBuilder sql, List<(string, object)> args, StoreQuery? q, string timeColumn, bool segment, bool levels)
+    private static void Filters(StringBuilder sql, List<(string, object)> args, StoreQuery? q, string timeColumn, bool segment, bool levels, string prefix = "")
     {
         if (q is null)
         {
@@ -939,20 +943,20 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 
         if (q.CustomerId is { } c)
         {
-            sql.Append(" AND customer_id = $customer");
+            sql.Append(" AND ").Append(prefix).Append("customer_id = $customer");
             args.Add(("$customer", c.Value));
         }
 
-        Range(sql, args, timeColumn, q.From, q.To);
+        Range(sql, args, prefix + timeColumn, q.From, q.To);
         if (segment && q.Segment is { } s)
         {
-            sql.Append(" AND segment = $segment");
+            sql.Append(" AND ").Append(prefix).Append("segment = $segment");
             args.Add(("$segment", s));
         }
 
         if (levels && q.Levels is { } l)
         {
-            In(sql, args, "level", "$level", [.. l.Select(RiskLevelPolicy.Name)]);
+            In(sql, args, prefix + "level", "$level", [.. l.Select(RiskLevelPolicy.Name)]);
         }
     }
 
@@ -1040,12 +1044,12 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
         output.Write("\r\n");
     }
 
-    private IAsyncEnumerable<RiskAssessment> ReadAssessments(string table, string order, StoreQuery? query, CancellationToken cancellationToken)
+    private IAsyncEnumerable<RiskAssessment> ReadAssessments(string select, string alias, string order, StoreQuery? query, CancellationToken cancellationToken)
     {
         StoreQueries.Check(query, "Assessments", segment: true, levels: true);
-        var sql = new StringBuilder("SELECT payload FROM ").Append(table).Append(" WHERE 1 = 1");
+        var sql = new StringBuilder(select).Append(" WHERE 1 = 1");
         var args = new List<(string, object)>();
-        Filters(sql, args, query, "as_of", segment: true, levels: true);
+        Filters(sql, args, query, "as_of", segment: true, levels: true, alias + ".");
         sql.Append(" ORDER BY ").Append(order);
         Limit(sql, args, query?.Limit);
         return ReadAsync("Reading assessments", sql.ToString(), args, ReadAssessment, cancellationToken);
@@ -1271,6 +1275,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
                 // The journal mode is a property of the file; set only once the file is known to be ours (or new).
                 Execute(writer, "PRAGMA journal_mode = WAL");
                 Execute(writer, "PRAGMA synchronous = FULL");
+                Execute(writer, "PRAGMA cache_size = -65536");
                 if (_options.MaxSizeBytes is { } max)
                 {
                     var pageSize = (long)Scalar(writer, "PRAGMA page_size")!;
@@ -1280,7 +1285,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
                 return true;
             });
             _schemaVersion = version < targetVersion ? Migrate(writer, targetVersion) : version;
-            _statements = new Statements(writer);
+            _statements = Run("Opening", () => new Statements(writer));
             _writer = writer;
         }
         catch
@@ -1459,18 +1464,16 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
     private sealed class Statements : IDisposable
     {
         private readonly List<SqliteCommand> _all = [];
+        private readonly List<RawStatement> _raw = [];
 
         public Statements(SqliteConnection conn)
         {
             Begin = Create(conn, "BEGIN IMMEDIATE");
             Commit = Create(conn, "COMMIT");
             Rollback = Create(conn, "ROLLBACK");
-            InsertEvent = Create(conn, "INSERT INTO events (event_key, customer_id, ts, type, amount, attributes) VALUES ($key, $customer, $ts, $type, $amount, $attributes) ON CONFLICT (event_key) DO NOTHING", "$key", "$customer", "$ts", "$type", "$amount", "$attributes");
-            const string AssessmentColumns = "(customer_id, as_of, level, probability, segment, owner, payload) VALUES ($customer, $asof, $level, $probability, $segment, $owner, $payload)";
-            const string AssessmentUpdate = "level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner, payload = excluded.payload";
-            string[] assessmentParameters = ["$customer", "$asof", "$level", "$probability", "$segment", "$owner", "$payload"];
-            UpsertCurrent = Create(conn, $"INSERT INTO assessments {AssessmentColumns} ON CONFLICT (customer_id) DO UPDATE SET as_of = excluded.as_of, {AssessmentUpdate} WHERE excluded.as_of >= assessments.as_of", assessmentParameters);
-            UpsertHistory = Create(conn, $"INSERT INTO assessment_history {AssessmentColumns} ON CONFLICT (customer_id, as_of) DO UPDATE SET {AssessmentUpdate}", assessmentParameters);
+            InsertEvent = CreateRaw(conn, "INSERT INTO events (event_key, customer_id, ts, type, amount, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_key) DO NOTHING");
+            UpsertHistory = CreateRaw(conn, "INSERT INTO assessment_history (customer_id, as_of, level, probability, segment, owner, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (customer_id, as_of) DO UPDATE SET level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner, payload = excluded.payload");
+            UpsertCurrent = CreateRaw(conn, "INSERT INTO assessments (customer_id, as_of, level, probability, segment, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET as_of = excluded.as_of, level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner WHERE excluded.as_of >= assessments.as_of");
             SaveCheckpoint = Create(conn, "INSERT INTO checkpoints (name, position, state, saved_at) VALUES ($name, $position, $state, $saved) ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state, saved_at = excluded.saved_at", "$name", "$position", "$state", "$saved");
             InsertAlert = Create(conn, "INSERT INTO alerts (customer_id, raised_at, level, segment, owner, message, assessment, state, attempts) VALUES ($customer, $raised, $level, $segment, $owner, $message, $assessment, 'pending', 0) ON CONFLICT (customer_id, raised_at) DO NOTHING RETURNING id", "$customer", "$raised", "$level", "$segment", "$owner", "$message", "$assessment");
             FindAlert = Create(conn, "SELECT id FROM alerts WHERE customer_id = $customer AND raised_at = $raised", "$customer", "$raised");
@@ -1488,11 +1491,11 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 
         public SqliteCommand Rollback { get; }
 
-        public SqliteCommand InsertEvent { get; }
+        public RawStatement InsertEvent { get; }
 
-        public SqliteCommand UpsertCurrent { get; }
+        public RawStatement UpsertCurrent { get; }
 
-        public SqliteCommand UpsertHistory { get; }
+        public RawStatement UpsertHistory { get; }
 
         public SqliteCommand SaveCheckpoint { get; }
 
@@ -1518,6 +1521,18 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             {
                 c.Dispose();
             }
+
+            foreach (var r in _raw)
+            {
+                r.Dispose();
+            }
+        }
+
+        private RawStatement CreateRaw(SqliteConnection conn, string sql)
+        {
+            var statement = new RawStatement(conn, sql);
+            _raw.Add(statement);
+            return statement;
         }
 
         private SqliteCommand Create(SqliteConnection conn, string sql, params string[] parameters)

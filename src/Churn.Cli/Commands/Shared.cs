@@ -191,6 +191,31 @@ internal static class CsvField
 /// <summary>Writes a file whole or not at all: into a temporary file beside it, moved over the target at the end.</summary>
 internal static class AtomicFile
 {
+    public static async Task WriteAsync(string path, Func<Stream, Task> write)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Path.GetRandomFileName()}.tmp");
+        try
+        {
+            var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await using (stream.ConfigureAwait(false))
+            {
+                await write(stream).ConfigureAwait(false);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
