@@ -21,8 +21,11 @@ internal sealed class AssessmentCodec : IDisposable
     /// <inheritdoc />
     public void Dispose() => _writer.Dispose();
 
-    /// <summary>Writes an assessment.</summary>
-    public string Write(RiskAssessment a)
+    /// <summary>Writes an assessment as text.</summary>
+    public string Write(RiskAssessment a) => Encoding.UTF8.GetString(WriteUtf8(a));
+
+    /// <summary>Writes an assessment as UTF-8 JSON; the span is valid until the next call.</summary>
+    public ReadOnlySpan<byte> WriteUtf8(RiskAssessment a)
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
@@ -99,7 +102,7 @@ internal sealed class AssessmentCodec : IDisposable
 
         w.WriteEndObject();
         w.Flush();
-        return Encoding.UTF8.GetString(_buffer.WrittenSpan);
+        return _buffer.WrittenSpan;
     }
 
     /// <summary>Reads an assessment written by <see cref="Write"/>.</summary>

@@ -43,6 +43,8 @@ internal sealed class RawStatement : IDisposable
         Check(raw.sqlite3_bind_text(_stmt, index, _utf8.AsSpan(0, n)));
     }
 
+    public void Bind(int index, ReadOnlySpan<byte> utf8) => Check(raw.sqlite3_bind_text(_stmt, index, utf8));
+
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_stmt, index, value));
 
     public void Bind(int index, double? value) => Check(value is { } v ? raw.sqlite3_bind_double(_stmt, index, v) : raw.sqlite3_bind_null(_stmt, index));
