@@ -14,7 +14,7 @@ public sealed class SqliteStoreOptions
     /// <summary>Gets or sets how long a write waits for another process that holds the database before it fails with <see cref="Abstractions.StoreError.Busy"/> (default 30 s; 0 to 1 hour).</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Gets or sets the most bytes the database may grow to (at least 64 KiB), or <see langword="null"/> for no limit but the disk: a write past it fails with <see cref="Abstractions.StoreError.Full"/> and writes nothing.</summary>
+    /// <summary>Gets or sets the most bytes the database may grow to (at least 1 MiB), or <see langword="null"/> for no limit but the disk: a write past it fails with <see cref="Abstractions.StoreError.Full"/> and writes nothing.</summary>
     public long? MaxSizeBytes { get; set; }
 
     /// <summary>Gets or sets a value indicating whether opening runs SQLite's quick integrity check (reads the whole file once) and refuses a damaged file.</summary>
@@ -41,9 +41,9 @@ internal sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStore
             b.AddError($"{options.BusyTimeout} is outside 0 to 1 hour", nameof(options.BusyTimeout));
         }
 
-        if (options.MaxSizeBytes is < 65536)
+        if (options.MaxSizeBytes is < 1 << 20)
         {
-            b.AddError($"{options.MaxSizeBytes} bytes is below the smallest limit, 65536", nameof(options.MaxSizeBytes));
+            b.AddError($"{options.MaxSizeBytes} bytes is below the smallest limit, 1 MiB (1048576): the empty schema takes about 400 KiB", nameof(options.MaxSizeBytes));
         }
 
         return b.Build();

@@ -67,12 +67,12 @@ public class StoreBenchmarks
     [GlobalCleanup]
     public void Cleanup() => Directory.Delete(_folder, recursive: true);
 
-    [Benchmark(Baseline = true, OperationsPerInvoke = 200_000, Description = "SQLite alone: plain inserts, no index, same batches")]
+    [Benchmark(Baseline = true, OperationsPerInvoke = 200_000, Description = "SQLite alone: plain inserts, no index, same batches and page size")]
     public long PlainSqlite()
     {
         using var conn = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _path + ".plain", Pooling = false }.ToString());
         conn.Open();
-        Execute(conn, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (customer_id TEXT, ts INTEGER, type TEXT, amount TEXT, event_id TEXT)");
+        Execute(conn, "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (customer_id TEXT, ts INTEGER, type TEXT, amount TEXT, event_id TEXT)");
         using var insert = conn.CreateCommand();
         insert.CommandText = "INSERT INTO t VALUES ($c, $t, $y, $a, $i)";
         var p = new[] { insert.Parameters.Add("$c", SqliteType.Text), insert.Parameters.Add("$t", SqliteType.Integer), insert.Parameters.Add("$y", SqliteType.Text), insert.Parameters.Add("$a", SqliteType.Text), insert.Parameters.Add("$i", SqliteType.Text) };
@@ -155,4 +155,77 @@ public class StoreBenchmarks
             Owner = "owner-" + (i % 40).ToString(CultureInfo.InvariantCulture),
         };
     }
+}
+
+/// <summary>
+/// Appending to a store that already holds <see cref="Existing"/> events (20,000 customers): the customer index no longer fits
+/// in a batch's pages, so each batch dirties more of it. The file is built once and copied for every iteration.
+/// Run alone: <c>--filter *StoreGrowthBenchmarks*</c>.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class StoreGrowthBenchmarks
+{
+    private const int Batch = 5_000;
+    private static readonly int Existing = BenchData.Smoke ? 20_000 : 2_000_000;
+    private readonly DateTimeOffset _epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private CustomerEvent[][] _batches = [];
+    private string _folder = string.Empty;
+    private string _base = string.Empty;
+    private SqliteChurnStore? _store;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _folder = Path.Combine(Path.GetTempPath(), "churn-bench", "growth-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(_folder);
+        _base = Path.Combine(_folder, "base.db");
+        using (var store = SqliteChurnStore.Open(_base))
+        {
+            foreach (var chunk in Enumerable.Range(0, Existing).Chunk(50_000))
+            {
+                store.AppendEventsAsync([.. chunk.Select(Event)]).AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        _batches = Enumerable.Range(Existing, 200_000).Select(Event).Chunk(Batch).ToArray();
+    }
+
+    [IterationSetup]
+    public void CopyBase()
+    {
+        _store?.Dispose();
+        var path = Path.Combine(_folder, "copy.db");
+        File.Copy(_base, path, overwrite: true);
+        _store = SqliteChurnStore.Open(path);
+    }
+
+    [IterationCleanup]
+    public void Close()
+    {
+        _store?.Dispose();
+        _store = null;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => Directory.Delete(_folder, recursive: true);
+
+    [Benchmark(OperationsPerInvoke = 200_000, Description = "AppendEventsAsync, ids, into a file of 2M events")]
+    public async Task<long> AppendToLargeFile()
+    {
+        long added = 0;
+        foreach (var batch in _batches)
+        {
+            added += (await _store!.AppendEventsAsync(batch).ConfigureAwait(false)).Added;
+        }
+
+        return added;
+    }
+
+    private CustomerEvent Event(int i) => new(
+        "customer-" + (i % 20_000).ToString(CultureInfo.InvariantCulture),
+        _epoch.AddSeconds(i * 7L),
+        (i % 3) switch { 0 => CustomerEventType.Purchase, 1 => CustomerEventType.Login, _ => CustomerEventType.Usage },
+        i % 3 == 1 ? null : 10m + (i % 997) / 100m,
+        "ev-" + i.ToString(CultureInfo.InvariantCulture));
 }
