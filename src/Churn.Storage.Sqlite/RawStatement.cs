@@ -69,6 +69,20 @@ internal sealed class RawStatement : IDisposable
         return raw.sqlite3_changes(_db);
     }
 
+    /// <summary>Runs a query that returns one integer.</summary>
+    public long RunScalar()
+    {
+        var rc = raw.sqlite3_step(_stmt);
+        var value = rc == raw.SQLITE_ROW ? raw.sqlite3_column_int64(_stmt, 0) : 0;
+        raw.sqlite3_reset(_stmt);
+        if (rc != raw.SQLITE_ROW)
+        {
+            SqliteException.ThrowExceptionForRC(rc == raw.SQLITE_DONE ? raw.SQLITE_MISUSE : rc, _db);
+        }
+
+        return value;
+    }
+
     public void Dispose() => _stmt.Dispose();
 
     private void Check(int rc)

@@ -10,6 +10,17 @@ internal static class Schema
     /// <summary>The application id in the file header (<c>PRAGMA application_id</c>): "CHNS".</summary>
     public const int ApplicationId = 0x43484E53;
 
+    /// <summary>
+    /// Events per part of the customer index. The index is keyed by (part, customer) with part = sequence / <see cref="EventsPerPart"/>:
+    /// new events go into the newest part only, so a batch dirties a few pages of the index however large the store grows (keyed by
+    /// customer alone, a batch of random customers rewrites most of the index at every commit); a customer's events are found with
+    /// one index seek per part.
+    /// </summary>
+    public const int PartShift = 16;
+
+    /// <summary>Gets the events per part of the customer index (65,536).</summary>
+    public const long EventsPerPart = 1L << PartShift;
+
     /// <summary>The table that records which migrations ran.</summary>
     /// <remarks>A customer's current assessment (<c>assessments</c>) holds the columns that filters read and points at its full record in <c>assessment_history</c> by (customer, as-of): each assessment's JSON is written once.</remarks>
     public const string VersionTable = "churn_schema";
@@ -21,13 +32,14 @@ internal static class Schema
             CREATE TABLE churn_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, sdk_version TEXT NOT NULL);
             CREATE TABLE events (
                 seq INTEGER PRIMARY KEY,
+                part INTEGER NOT NULL,
                 event_key TEXT NOT NULL UNIQUE,
                 customer_id TEXT NOT NULL,
                 ts INTEGER NOT NULL,
                 type TEXT NOT NULL,
                 amount TEXT NULL,
                 attributes TEXT NULL);
-            CREATE INDEX events_customer_ts ON events (customer_id, ts);
+            CREATE INDEX events_part_customer ON events (part, customer_id);
             CREATE TABLE assessments (
                 customer_id TEXT NOT NULL PRIMARY KEY,
                 as_of INTEGER NOT NULL,

@@ -129,19 +129,25 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 
         return WriteAsync("Appending events", rows, static (s, rows, ct) =>
         {
+            // The next position is read inside the write lock, so that several processes sharing the file never hand out the same one.
+            var next = s.NextSequence.RunScalar();
             var insert = s.InsertEvent;
             var added = 0;
             for (var i = 0; i < rows.Length; i++)
             {
                 CheckCancel(i, ct);
                 var r = rows[i];
-                insert.Bind(1, r.Key);
-                insert.Bind(2, r.Customer);
-                insert.Bind(3, r.Ticks);
-                insert.Bind(4, r.Type);
-                insert.Bind(5, r.Amount);
-                insert.Bind(6, r.Attributes);
-                added += insert.Run();
+                insert.Bind(1, next);
+                insert.Bind(2, next >> Schema.PartShift);
+                insert.Bind(3, r.Key);
+                insert.Bind(4, r.Customer);
+                insert.Bind(5, r.Ticks);
+                insert.Bind(6, r.Type);
+                insert.Bind(7, r.Amount);
+                insert.Bind(8, r.Attributes);
+                var changed = insert.Run();
+                next += changed;
+                added += changed;
             }
 
             return new AppendResult(added, rows.Length - added);
@@ -153,18 +159,25 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
     {
         StoreQueries.Check(query);
         var q = query ?? new EventQuery();
-        var sql = new StringBuilder("SELECT seq, event_key, customer_id, ts, type, amount, attributes FROM events WHERE seq > $after");
+        var sql = new StringBuilder();
         var args = new List<(string, object)> { ("$after", q.AfterSequence) };
         if (q.CustomerId is { } c)
         {
-            sql.Append(" AND customer_id = $customer");
+            // One seek of the customer index per part, from the part holding the first position wanted to the newest.
+            sql.Append("WITH RECURSIVE parts(p) AS (SELECT $first UNION ALL SELECT p + 1 FROM parts WHERE p < (SELECT COALESCE(MAX(part), 0) FROM events)) ")
+                .Append("SELECT e.seq, e.event_key, e.customer_id, e.ts, e.type, e.amount, e.attributes FROM parts CROSS JOIN events e ON e.part = parts.p AND e.customer_id = $customer WHERE e.seq > $after");
+            args.Add(("$first", (q.AfterSequence + 1) >> Schema.PartShift));
             args.Add(("$customer", c.Value));
         }
+        else
+        {
+            sql.Append("SELECT e.seq, e.event_key, e.customer_id, e.ts, e.type, e.amount, e.attributes FROM events e WHERE e.seq > $after");
+        }
 
-        Range(sql, args, "ts", q.From, q.To);
+        Range(sql, args, "e.ts", q.From, q.To);
         if (q.Types is { } types)
         {
-            sql.Append(" AND type IN (");
+            sql.Append(" AND e.type IN (");
             for (var i = 0; i < types.Count; i++)
             {
                 sql.Append(i == 0 ? "$type" : ", $type").Append(i.ToString(CultureInfo.InvariantCulture));
@@ -179,7 +192,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             sql.Append(')');
         }
 
-        sql.Append(q.Order == EventOrder.Time ? " ORDER BY ts, seq" : " ORDER BY seq");
+        sql.Append(q.Order == EventOrder.Time ? " ORDER BY e.ts, e.seq" : " ORDER BY e.seq");
         Limit(sql, args, q.Limit);
         return ReadAsync("Reading events", sql.ToString(), args, static r =>
         {
@@ -1477,7 +1490,8 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             Begin = Create(conn, "BEGIN IMMEDIATE");
             Commit = Create(conn, "COMMIT");
             Rollback = Create(conn, "ROLLBACK");
-            InsertEvent = CreateRaw(conn, "INSERT INTO events (event_key, customer_id, ts, type, amount, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (event_key) DO NOTHING");
+            NextSequence = CreateRaw(conn, "SELECT COALESCE(MAX(seq), 0) + 1 FROM events");
+            InsertEvent = CreateRaw(conn, "INSERT INTO events (seq, part, event_key, customer_id, ts, type, amount, attributes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (event_key) DO NOTHING");
             UpsertHistory = CreateRaw(conn, "INSERT INTO assessment_history (customer_id, as_of, level, probability, segment, owner, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (customer_id, as_of) DO UPDATE SET level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner, payload = excluded.payload");
             UpsertCurrent = CreateRaw(conn, "INSERT INTO assessments (customer_id, as_of, level, probability, segment, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET as_of = excluded.as_of, level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner WHERE excluded.as_of >= assessments.as_of");
             SaveCheckpoint = Create(conn, "INSERT INTO checkpoints (name, position, state, saved_at) VALUES ($name, $position, $state, $saved) ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state, saved_at = excluded.saved_at", "$name", "$position", "$state", "$saved");
@@ -1496,6 +1510,8 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
         public SqliteCommand Commit { get; }
 
         public SqliteCommand Rollback { get; }
+
+        public RawStatement NextSequence { get; }
 
         public RawStatement InsertEvent { get; }
 

@@ -233,6 +233,25 @@ public sealed class SqliteFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_customers_events_are_found_across_the_parts_of_the_customer_index()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var store = SqliteChurnStore.Open(_folder.File("parts.db"));
+
+        // 2.2 parts of 65,536 events; customer "rare" appears in each part, "c1" everywhere.
+        var events = Enumerable.Range(0, 145_000).Select(i => new CustomerEvent(i % 40_000 == 7 ? "rare" : "c" + (i % 13), Generators.Epoch.AddSeconds(145_000 - i), "login", null, "e" + i)).ToArray();
+        await store.AppendEventsInBatchesAsync(events, 20_000, ct);
+        Assert.Equal(3L, Scalar(store.Location, "SELECT COUNT(DISTINCT part) FROM events"));
+        var rare = await store.ReadEventsAsync(new EventQuery { CustomerId = "rare" }, ct).ToListAsync(ct);
+        Assert.Equal(events.Where(e => e.CustomerId.Value == "rare").Select(e => e.EventId), rare.Select(r => r.Event.EventId));
+        var late = await store.ReadEventsAsync(new EventQuery { CustomerId = "rare", AfterSequence = 100_000 }, ct).ToListAsync(ct);
+        Assert.Equal(["e120007"], late.Select(r => r.Event.EventId));
+        var byTime = await store.ReadEventsAsync(new EventQuery { CustomerId = "c1", Order = EventOrder.Time, From = Generators.Epoch.AddSeconds(100), To = Generators.Epoch.AddSeconds(100_000) }, ct).ToListAsync(ct);
+        var expected = events.Select((e, i) => (e, seq: i + 1)).Where(x => x.e.CustomerId.Value == "c1" && x.e.Timestamp >= Generators.Epoch.AddSeconds(100) && x.e.Timestamp <= Generators.Epoch.AddSeconds(100_000)).OrderBy(x => x.e.Timestamp).Select(x => (long)x.seq);
+        Assert.Equal(expected, byTime.Select(r => r.Sequence));
+    }
+
+    [Fact]
     public async Task Registration_validates_the_options_at_start_and_shares_one_store_under_every_interface()
     {
         var services = new ServiceCollection();

@@ -367,6 +367,23 @@ public abstract class StoreContract : IDisposable
         Assert.Empty(await store.ReadAssessmentsAsync(null, ct).ToListAsync(ct));
     }
 
+    [Fact]
+    public async Task Writing_in_batches_adds_up_to_writing_at_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var events = Enumerable.Range(0, 100).Select(i => new CustomerEvent("c" + (i % 7), Generators.Epoch.AddMinutes(i), "login", null, "e" + (i % 90))).ToList();
+        var store = New();
+        var total = await store.AppendEventsInBatchesAsync(events, 7, ct);
+        Assert.Equal(new AppendResult(90, 10), total);
+        var assessments = Enumerable.Range(0, 30).Select(i => new RiskAssessment("c" + (i % 11), Generators.Epoch.AddDays(i), 0.5, RiskLevel.Medium));
+        Assert.Equal(30, await store.UpsertAssessmentsInBatchesAsync(assessments, 4, ct));
+        store = Reopen(store);
+        Assert.Equal(90, await store.ReadEventsAsync(null, ct).CountAsync(ct));
+        Assert.Equal(11, await store.ReadAssessmentsAsync(null, ct).CountAsync(ct));
+        Assert.Equal(30, await store.ReadAssessmentHistoryAsync(null, ct).CountAsync(ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.AppendEventsInBatchesAsync(events, 0, ct).AsTask());
+    }
+
     /// <summary>Deletes what the implementation created.</summary>
     protected virtual void Cleanup()
     {

@@ -9,12 +9,15 @@ using Churn.Data;
 using Churn.Modeling;
 using Churn.Rules;
 using Churn.Sdk;
+using Churn.Storage.Sqlite;
 
 namespace Churn.Cli.Commands;
 
 /// <summary><c>churn dataset build</c>, <c>churn assess</c> and <c>churn backtest</c>: the pipeline from events to assessments.</summary>
 internal static class PipelineCommands
 {
+    private const int StoreBatch = 5_000;
+
     private static readonly JsonWriterOptions JsonLines = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     public static Command Dataset(TextWriter output, TextWriter error)
@@ -109,9 +112,10 @@ internal static class PipelineCommands
         var reasons = new Option<int>("--reasons") { Description = "Reasons per customer.", DefaultValueFactory = _ => 3 };
         var noValue = new Option<bool>("--no-predicted-value") { Description = "Skip the BG/NBD and Gamma-Gamma fit (predicted value and P(alive) stay null)." };
         var outFile = new Option<string>("--out") { Description = "The assessments: .jsonl for one JSON object per customer, .csv for flat columns.", Required = true };
+        var db = new Option<string?>("--db") { Description = "Also store the assessments in this SQLite store (created if missing): each customer's current one and the history." };
         var command = new Command("assess", "Assess every customer known at --as-of: probability, level and its reason, reasons, symptoms, value, segment and owner.");
         inputs.AddTo(command);
-        foreach (var o in new Option[] { asOf, model, rules, reasons, noValue, outFile })
+        foreach (var o in new Option[] { asOf, model, rules, reasons, noValue, outFile, db })
         {
             command.Options.Add(o);
         }
@@ -153,8 +157,16 @@ internal static class PipelineCommands
 
             var byLevel = new long[5];
             long count = 0;
+            long stored = 0;
+            SqliteChurnStore? store = null;
             try
             {
+                if (parse.GetValue(db) is { } dbPath)
+                {
+                    // Opened before the work, so that a file it cannot use is reported before minutes of assessing.
+                    store = SqliteChurnStore.Open(dbPath);
+                }
+
                 var prepared = pipeline!.Prepare(data!, at, ct);
                 await TerminalProgress.RunAsync(TerminalProgress.Enabled(output, json), "Assessing", prepared.Customers, progress => Task.Run(
                     () =>
@@ -162,23 +174,45 @@ internal static class PipelineCommands
                         AtomicFile.Write(outPath, stream =>
                         {
                             using var sink = csv ? (IAssessmentSink)new CsvSink(stream) : new JsonLinesSink(stream);
+                            var batch = new List<RiskAssessment>(StoreBatch);
                             foreach (var a in prepared.AssessAll(ct))
                             {
                                 sink.Write(a);
                                 byLevel[(int)a.Level]++;
+                                if (store is not null)
+                                {
+                                    batch.Add(a);
+                                    if (batch.Count == StoreBatch)
+                                    {
+                                        store.UpsertAssessmentsAsync(batch, ct).AsTask().GetAwaiter().GetResult();
+                                        stored += batch.Count;
+                                        batch.Clear();
+                                    }
+                                }
+
                                 if ((++count & 0xFFF) == 0)
                                 {
                                     progress.Report(count);
                                 }
+                            }
+
+                            if (store is not null && batch.Count > 0)
+                            {
+                                store.UpsertAssessmentsAsync(batch, ct).AsTask().GetAwaiter().GetResult();
+                                stored += batch.Count;
                             }
                         });
                         return 0;
                     },
                     ct)).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ModelFileException or ArgumentException)
+            catch (Exception ex) when (ex is ModelFileException or ArgumentException or ChurnStoreException)
             {
                 return DataCommands.Fatal(output, error, json, ex.Message);
+            }
+            finally
+            {
+                store?.Dispose();
             }
 
             var seconds = Math.Round(clock.Elapsed.TotalSeconds, 2);
@@ -192,12 +226,14 @@ internal static class PipelineCommands
                     asOf = at,
                     @out = outPath,
                     events = PipelineInputs.Accounting(data!),
+                    db = parse.GetValue(db),
+                    stored,
                 });
             }
             else
             {
                 PipelineInputs.WriteWarnings(error, data!);
-                output.WriteLine($"Assessed {count:N0} customers as of {at:yyyy-MM-dd} in {seconds:0.0} s: low {byLevel[0]:N0}, medium {byLevel[1]:N0}, high {byLevel[2]:N0}, critical {byLevel[3]:N0}, churned {byLevel[4]:N0}. Wrote {outPath}.");
+                output.WriteLine($"Assessed {count:N0} customers as of {at:yyyy-MM-dd} in {seconds:0.0} s: low {byLevel[0]:N0}, medium {byLevel[1]:N0}, high {byLevel[2]:N0}, critical {byLevel[3]:N0}, churned {byLevel[4]:N0}. Wrote {outPath}{(store is null ? string.Empty : $" and stored {stored:N0} in {parse.GetValue(db)}")}.");
             }
 
             return inputs.ExitCode(parse, data!);

@@ -34,7 +34,8 @@ public sealed class PipelineCommandsTests
 
         // assess: the JSON lines carry every field of the contract.
         var jsonl = dir.Combine("a.jsonl");
-        var (assessExit, assessOut, assessErr) = await CliRunner.RunAsync("assess", "--events", events, "--customers", customers, "--model", model, "--rules", Rules, "--as-of", "2025-12-02", "--out", jsonl, "--format", "json");
+        var db = dir.Combine("churn.db");
+        var (assessExit, assessOut, assessErr) = await CliRunner.RunAsync("assess", "--events", events, "--customers", customers, "--model", model, "--rules", Rules, "--as-of", "2025-12-02", "--out", jsonl, "--format", "json", "--db", db);
         Assert.True(assessExit == 0, assessErr);
         var summary = CliRunner.Json(assessOut);
         var lines = File.ReadAllLines(jsonl);
@@ -42,6 +43,19 @@ public sealed class PipelineCommandsTests
         var byLevel = summary.GetProperty("byLevel");
         Assert.Equal(lines.Length, new[] { "low", "medium", "high", "critical", "churned" }.Sum(l => byLevel.GetProperty(l).GetInt32()));
         Assert.True(summary.GetProperty("seconds").GetDouble() >= 0);
+
+        // --db: every assessment is also in the store, the same as in the file.
+        Assert.Equal(lines.Length, summary.GetProperty("stored").GetInt64());
+        using (var store = Churn.Storage.Sqlite.SqliteChurnStore.Open(db))
+        {
+            var stored = await store.ReadAssessmentsAsync(null, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken);
+            Assert.Equal(lines.Length, stored.Count);
+            var firstLine = JsonDocument.Parse(lines[0]).RootElement;
+            var same = stored.Single(a => a.CustomerId.Value == firstLine.GetProperty("customerId").GetString());
+            Assert.Equal(firstLine.GetProperty("level").GetString(), Churn.Abstractions.RiskLevelPolicy.Name(same.Level));
+            Assert.Equal(firstLine.GetProperty("reasons").GetArrayLength(), same.Reasons.Count);
+        }
+
         var assessments = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         foreach (var a in assessments)
         {
