@@ -167,9 +167,11 @@ public class StoreBenchmarks
 public class StoreGrowthBenchmarks
 {
     private const int Batch = 5_000;
+    private const int Customers = 100_000;
     private static readonly int Existing = BenchData.Smoke ? 20_000 : 2_000_000;
     private readonly DateTimeOffset _epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private CustomerEvent[][] _batches = [];
+    private RiskAssessment[][] _assessments = [];
     private string _folder = string.Empty;
     private string _base = string.Empty;
     private SqliteChurnStore? _store;
@@ -189,6 +191,19 @@ public class StoreGrowthBenchmarks
         }
 
         _batches = Enumerable.Range(Existing, 200_000).Select(Event).Chunk(Batch).ToArray();
+
+        // 100,000 customers assessed at 10 earlier instants (1M history rows); the next run assesses them in a shuffled order.
+        using (var store = SqliteChurnStore.Open(_base))
+        {
+            for (var day = 0; day < (BenchData.Smoke ? 1 : 10); day++)
+            {
+                store.UpsertAssessmentsInBatchesAsync(Enumerable.Range(0, Customers).Select(i => Assessment(i, day)), 50_000).AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        var order = Enumerable.Range(0, Customers).ToArray();
+        new Random(7).Shuffle(order);
+        _assessments = order.Select(i => Assessment(i, 10)).Chunk(Batch).ToArray();
     }
 
     [IterationSetup]
@@ -221,6 +236,28 @@ public class StoreGrowthBenchmarks
 
         return added;
     }
+
+    [Benchmark(OperationsPerInvoke = Customers, Description = "UpsertAssessmentsAsync into a history of 1M rows (100k customers, shuffled)")]
+    public async Task<int> UpsertIntoLargeHistory()
+    {
+        var n = 0;
+        foreach (var batch in _assessments)
+        {
+            await _store!.UpsertAssessmentsAsync(batch).ConfigureAwait(false);
+            n += batch.Length;
+        }
+
+        return n;
+    }
+
+    private RiskAssessment Assessment(int i, int day) =>
+        new("customer-" + i.ToString(CultureInfo.InvariantCulture), _epoch.AddDays(day), (i % 1000) / 1000.0, (RiskLevel)(i % 4))
+        {
+            LevelReason = "probability 0.42 is at least the high cut-off 0.30",
+            Reasons = [new("days_since_last_purchase", 74, 0.12, "74 days since the last purchase: raises the churn risk by 12 points"), new("tenure_days", 410, -0.05, "410 days as a customer: lowers the churn risk by 5 points")],
+            Value = new CustomerValue(1234.56m, 310.20m, "EUR") { PAlive = 0.83 },
+            Segment = "gold",
+        };
 
     private CustomerEvent Event(int i) => new(
         "customer-" + (i % 20_000).ToString(CultureInfo.InvariantCulture),
