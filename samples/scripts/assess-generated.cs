@@ -1,7 +1,6 @@
 // Generate a customer base, train on earlier months, and assess every customer as of one instant:
 //   dotnet run samples/scripts/assess-generated.cs
 #:project ../../src/Churn.Sdk/Churn.Sdk.csproj
-using System.Runtime.CompilerServices;
 using Churn.Abstractions;
 using Churn.Data;
 using Churn.Sdk;
@@ -39,4 +38,5 @@ if (assessments.Count == 0 || worst.Reasons.Count == 0)
     throw new InvalidOperationException("Nothing was assessed.");
 }
 
-static string Here([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+// The script's own folder: file-based apps publish it (CallerFilePath is path-mapped in CI builds).
+static string Here() => (string?)AppContext.GetData("EntryPointFileDirectoryPath") ?? Directory.GetCurrentDirectory();

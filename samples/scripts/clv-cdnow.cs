@@ -2,7 +2,6 @@
 // and Lee (2005):   dotnet run samples/scripts/clv-cdnow.cs
 #:project ../../src/Churn.Sdk/Churn.Sdk.csproj
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using Churn.Abstractions;
 using Churn.Value;
 
@@ -35,4 +34,5 @@ if (Math.Abs(p.R - 0.243) > 0.01 || Math.Abs(p.Alpha - 4.414) > 0.1)
     throw new InvalidOperationException("The BG/NBD fit does not reproduce the published parameters.");
 }
 
-static string Here([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+// The script's own folder: file-based apps publish it (CallerFilePath is path-mapped in CI builds).
+static string Here() => (string?)AppContext.GetData("EntryPointFileDirectoryPath") ?? Directory.GetCurrentDirectory();

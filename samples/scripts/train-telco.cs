@@ -1,7 +1,6 @@
 // Train and evaluate a churn model on IBM's Telco table (7,043 customers), as a data scientist would
 // from a script:   dotnet run samples/scripts/train-telco.cs
 #:project ../../src/Churn.Sdk/Churn.Sdk.csproj
-using System.Runtime.CompilerServices;
 using Churn.Modeling;
 
 var telco = Path.Combine(Here(), "..", "..", "tests", "data", "telco", "Telco-Customer-Churn.csv");
@@ -32,4 +31,5 @@ if (cv.Auc < 0.8)
     throw new InvalidOperationException($"ROC-AUC {cv.Auc:F3} is far below the published figures (about 0.84).");
 }
 
-static string Here([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+// The script's own folder: file-based apps publish it (CallerFilePath is path-mapped in CI builds).
+static string Here() => (string?)AppContext.GetData("EntryPointFileDirectoryPath") ?? Directory.GetCurrentDirectory();
