@@ -3,7 +3,7 @@ namespace Churn.Abstractions;
 /// <summary>The ids of the <see cref="System.Diagnostics.CodeAnalysis.ExperimentalAttribute"/> diagnostics: API that is not settled yet (see docs/diagnostics.md).</summary>
 public static class Diagnostics
 {
-    /// <summary>Segmentation (<c>ISegmenter</c>): its shape is set by the segmentation package.</summary>
+    /// <summary>Segmentation (<c>ISegmenter</c>): settled by Churn.Segmentation; no longer used, kept so that suppressions still compile.</summary>
     public const string Segmentation = "CHURN0001";
 
     /// <summary>Alerts (<c>IAlertSink</c>, <c>ChurnAlert</c>): their shape is set by the monitoring package.</summary>

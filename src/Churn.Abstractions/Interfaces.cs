@@ -71,8 +71,7 @@ public interface ISymptomDetector
 }
 
 /// <summary>Places a customer in one segment.</summary>
-/// <remarks>Implementations must be safe to call from several threads at once.</remarks>
-[Experimental(Diagnostics.Segmentation)]
+/// <remarks>Implementations must be safe to call from several threads at once. Churn.Segmentation's <c>Segmentation</c> is one.</remarks>
 public interface ISegmenter
 {
     /// <summary>Gets the segment of an assessed customer.</summary>

@@ -147,7 +147,6 @@ public sealed class ChurnPipelineBuilder
     /// <summary>Places each assessed customer in a segment.</summary>
     /// <param name="segmenter">The segmenter.</param>
     /// <returns>The builder.</returns>
-    [System.Diagnostics.CodeAnalysis.Experimental(Diagnostics.Segmentation)]
     public ChurnPipelineBuilder WithSegmenter(ISegmenter segmenter)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
