@@ -213,6 +213,20 @@ public sealed class RiskLevelPolicy
         _ => level.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>Reads a level's name as <see cref="Name"/> writes it.</summary>
+    /// <param name="name">low, medium, high, critical or churned.</param>
+    /// <returns>The level.</returns>
+    /// <exception cref="FormatException">The name is none of these.</exception>
+    public static RiskLevel Parse(string name) => name switch
+    {
+        "low" => RiskLevel.Low,
+        "medium" => RiskLevel.Medium,
+        "high" => RiskLevel.High,
+        "critical" => RiskLevel.Critical,
+        "churned" => RiskLevel.Churned,
+        _ => throw new FormatException($"level '{name}' is not low, medium, high, critical or churned"),
+    };
+
     private string ByProbability(double p, RiskLevel level)
     {
         // Rounded, then written in the shortest form: as "0.###" would, without parsing a format for every customer.

@@ -18,6 +18,7 @@ internal static class ChurnCli
         root.Subcommands.Add(PipelineCommands.Dataset(output, error));
         root.Subcommands.Add(PipelineCommands.Assess(output, error));
         root.Subcommands.Add(PipelineCommands.Backtest(output, error));
+        root.Subcommands.Add(SegmentCommands.Build(output, error));
         root.Subcommands.Add(StoreCommands.Build(output, error));
         return root;
     }

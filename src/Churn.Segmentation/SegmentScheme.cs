@@ -129,7 +129,7 @@ public abstract class FittedScheme
         return slash < 0 ? name : name + " / " + segmentId[(slash + 1)..].Replace("/", " / ", StringComparison.Ordinal);
     }
 
-    /// <summary>Writes the fitted parameters (cut points, boundaries, centroids) so that <see cref="Segmentation.Load"/> can use the scheme without refitting.</summary>
+    /// <summary>Writes the fitted parameters (cut points, boundaries, centroids) so that <see cref="Segmenter.Load"/> can use the scheme without refitting.</summary>
     /// <param name="writer">The writer.</param>
     internal abstract void WriteFitted(Utf8JsonWriter writer);
 }

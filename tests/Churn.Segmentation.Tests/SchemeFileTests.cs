@@ -23,7 +23,7 @@ public class SchemeFileTests
     [Fact]
     public void SchemeFile_ReadsEveryKind()
     {
-        var schemes = Segmentation.ReadSchemes(AllKinds);
+        var schemes = Segmenter.ReadSchemes(AllKinds);
 
         Assert.Equal(["value-risk", "rfm", "rules", "kmeans"], schemes.Select(s => s.Kind));
         var matrix = (ValueRiskMatrix)schemes[0];
@@ -39,8 +39,8 @@ public class SchemeFileTests
     public void FitJson_KeepsClusterIdsFromTheSavedFit()
     {
         var inputs = SchemeTests.Planted(300, 3);
-        var first = Segmentation.FitJson(AllKinds, inputs);
-        var refit = Segmentation.FitJson(first.ToJson(), inputs.Reverse().ToArray());
+        var first = Segmenter.FitJson(AllKinds, inputs);
+        var refit = Segmenter.FitJson(first.ToJson(), inputs.Reverse().ToArray());
 
         Assert.Equal(inputs.Select(first.Schemes[3].Assign), inputs.Select(refit.Schemes[3].Assign));
     }
@@ -55,7 +55,7 @@ public class SchemeFileTests
     [InlineData("{ \"schemes\": [] }", "'schemes' is empty")]
     public void SchemeFile_ErrorsSayWhere(string json, string expected)
     {
-        var ex = Assert.Throws<ArgumentException>(() => Segmentation.ReadSchemes(json, "s.json"));
+        var ex = Assert.Throws<ArgumentException>(() => Segmenter.ReadSchemes(json, "s.json"));
 
         Assert.StartsWith("s.json", ex.Message, StringComparison.Ordinal);
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
@@ -64,7 +64,7 @@ public class SchemeFileTests
     [Fact]
     public void FromJson_RefusesASchemeThatNeedsAPopulation_WithoutItsFit()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Segmentation.FromJson("""{ "id": "v", "type": "value-risk" }""", "v.json"));
+        var ex = Assert.Throws<ArgumentException>(() => Segmenter.FromJson("""{ "id": "v", "type": "value-risk" }""", "v.json"));
 
         Assert.Contains("v.json, scheme 'v'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("quantile", ex.Message, StringComparison.Ordinal);
@@ -73,9 +73,9 @@ public class SchemeFileTests
     [Fact]
     public void FromJson_ADamagedFit_SaysSo()
     {
-        var json = Segmentation.Fit([new ClusterSegmentation("k", ["value"])], SchemeTests.Planted(60, 1)).ToJson().Replace("\"centroid\"", "\"centre\"", StringComparison.Ordinal);
+        var json = Segmenter.Fit([new ClusterSegmentation("k", ["value"])], SchemeTests.Planted(60, 1)).ToJson().Replace("\"centroid\"", "\"centre\"", StringComparison.Ordinal);
 
-        var ex = Assert.Throws<ArgumentException>(() => Segmentation.FromJson(json, "k.json"));
+        var ex = Assert.Throws<ArgumentException>(() => Segmenter.FromJson(json, "k.json"));
 
         Assert.Contains("k.json, scheme 'k'", ex.Message, StringComparison.Ordinal);
     }
@@ -84,7 +84,7 @@ public class SchemeFileTests
     public void AddSegmentation_RegistersTheSegmenter_FromAFile()
     {
         var path = Path.Combine(Path.GetTempPath(), "seg-" + Guid.NewGuid().ToString("N") + ".json");
-        Segmentation.Fit(Segmentation.ReadSchemes(AllKinds), SchemeTests.Planted(120, 5)).Save(path);
+        Segmenter.Fit(Segmenter.ReadSchemes(AllKinds), SchemeTests.Planted(120, 5)).Save(path);
         try
         {
             var services = new ServiceCollection().AddChurn(c => c.AddSegmentation(o => o.File = path)).BuildServiceProvider();
@@ -92,8 +92,8 @@ public class SchemeFileTests
             var segmenter = services.GetRequiredService<ISegmenter>();
             var input = SchemeTests.Planted(1, 9)[0];
 
-            Assert.Same(services.GetRequiredService<Segmentation>(), segmenter);
-            Assert.Equal(services.GetRequiredService<Segmentation>().Schemes[0].Assign(input), segmenter.Segment(input.Snapshot!, input.Profile, input.Assessment));
+            Assert.Same(services.GetRequiredService<Segmenter>(), segmenter);
+            Assert.Equal(services.GetRequiredService<Segmenter>().Schemes[0].Assign(input), segmenter.Segment(input.Snapshot!, input.Profile, input.Assessment));
         }
         finally
         {

@@ -14,7 +14,7 @@ public class SchemePropertyTests
     {
         Prop.ForAll(Inputs.Many(5, 150).ToArbitrary(), inputs =>
         {
-            var segmentation = Segmentation.Fit(Inputs.AllSchemes(), inputs);
+            var segmentation = Segmenter.Fit(Inputs.AllSchemes(), inputs);
             var result = segmentation.Run(inputs);
 
             Assert.Equal(segmentation.Schemes.Count, result.Schemes.Count);
@@ -43,9 +43,9 @@ public class SchemePropertyTests
             var shuffled = inputs.OrderBy(i => HashCode.Combine(i.CustomerId.Value, seed)).ToArray();
             var schemes = Inputs.AllSchemes();
 
-            var a = ById(inputs, Segmentation.Fit(schemes, inputs).Run(inputs));
-            var b = ById(inputs, Segmentation.Fit(schemes, inputs).Run(inputs));
-            var c = ById(shuffled, Segmentation.Fit(schemes, shuffled).Run(shuffled));
+            var a = ById(inputs, Segmenter.Fit(schemes, inputs).Run(inputs));
+            var b = ById(inputs, Segmenter.Fit(schemes, inputs).Run(inputs));
+            var c = ById(shuffled, Segmenter.Fit(schemes, shuffled).Run(shuffled));
 
             Assert.Equal(a, b);
             Assert.Equal(a, c);
@@ -82,9 +82,9 @@ public class SchemePropertyTests
     {
         Prop.ForAll(Inputs.Many(5, 150).ToArbitrary(), inputs =>
         {
-            var segmentation = Segmentation.Fit(Inputs.AllSchemes(), inputs);
+            var segmentation = Segmenter.Fit(Inputs.AllSchemes(), inputs);
             var json = segmentation.ToJson();
-            var loaded = Segmentation.FromJson(json);
+            var loaded = Segmenter.FromJson(json);
 
             Assert.Equal(Labels(segmentation.Run(inputs)), Labels(loaded.Run(inputs)));
             Assert.Equal(Without(json, "scores"), Without(loaded.ToJson(), "scores"));
@@ -96,7 +96,7 @@ public class SchemePropertyTests
     {
         Prop.ForAll(Inputs.Many(1, 150).ToArbitrary(), inputs =>
         {
-            var result = Segmentation.Fit([new ValueRiskMatrix()], inputs.Any(i => !double.IsNaN(i.Probability) && i.Assessment.Level != RiskLevel.Churned) ? inputs : [.. inputs, Inputs.Make(99_999, RiskLevel.Low, 0.5, 10, 1, 1, 0, "email")]).Run(inputs);
+            var result = Segmenter.Fit([new ValueRiskMatrix()], inputs.Any(i => !double.IsNaN(i.Probability) && i.Assessment.Level != RiskLevel.Churned) ? inputs : [.. inputs, Inputs.Make(99_999, RiskLevel.Low, 0.5, 10, 1, 1, 0, "email")]).Run(inputs);
             var scheme = result.Schemes[0];
             foreach (var profile in scheme.Profiles)
             {

@@ -18,7 +18,6 @@ internal static class PipelineCommands
 {
     private const int StoreBatch = 5_000;
 
-    private static readonly JsonWriterOptions JsonLines = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     public static Command Dataset(TextWriter output, TextWriter error)
     {
@@ -304,126 +303,14 @@ internal static class PipelineCommands
         void Write(RiskAssessment a);
     }
 
-    /// <summary>One JSON object per line, with the fields of the public contract.</summary>
+    /// <summary>One JSON object per line, with the fields of the public contract (<see cref="AssessmentJsonLines"/>).</summary>
     private sealed class JsonLinesSink(Stream stream) : IAssessmentSink
     {
-        private readonly Utf8JsonWriter _json = new(stream, JsonLines);
+        private readonly AssessmentJsonLines.Writer _writer = new(stream);
 
-        public void Write(RiskAssessment a)
-        {
-            var w = _json;
-            w.WriteStartObject();
-            w.WriteString("customerId", a.CustomerId.Value);
-            w.WriteString("asOf", a.AsOf.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-            if (a.Probability is { } p)
-            {
-                w.WriteNumber("probability", Math.Round(p.Value, 6));
-            }
-            else
-            {
-                w.WriteNull("probability");
-            }
+        public void Write(RiskAssessment a) => _writer.Write(a);
 
-            w.WriteString("level", RiskLevelPolicy.Name(a.Level));
-            w.WriteString("levelReason", a.LevelReason);
-            w.WriteStartArray("reasons");
-            foreach (var r in a.Reasons)
-            {
-                w.WriteStartObject();
-                w.WriteString("feature", r.Feature);
-                Number(w, "value", r.Value);
-                w.WriteNumber("contribution", Math.Round(r.Contribution, 6));
-                w.WriteString("text", r.Text);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteStartArray("symptoms");
-            foreach (var s in a.Symptoms)
-            {
-                w.WriteStartObject();
-                w.WriteString("ruleId", s.RuleId);
-                w.WriteString("severity", s.Severity.ToString().ToLowerInvariant());
-                w.WriteString("firedAt", s.FiredAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-                w.WriteString("explanation", s.Explanation);
-                if (s.Components.Count > 0)
-                {
-                    w.WriteStartArray("components");
-                    foreach (var c in s.Components)
-                    {
-                        w.WriteStringValue(c.RuleId);
-                    }
-
-                    w.WriteEndArray();
-                }
-
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            if (a.Value is { } v)
-            {
-                w.WriteStartObject("value");
-                w.WriteNumber("historical", v.Historical);
-                if (v.Predicted is { } predicted)
-                {
-                    w.WriteNumber("predicted", predicted);
-                }
-                else
-                {
-                    w.WriteNull("predicted");
-                }
-
-                Number(w, "pAlive", v.PAlive is { } alive ? Math.Round(alive, 6) : double.NaN);
-                if (v.Currency is { } currency)
-                {
-                    w.WriteString("currency", currency);
-                }
-                else
-                {
-                    w.WriteNull("currency");
-                }
-
-                w.WriteEndObject();
-            }
-            else
-            {
-                w.WriteNull("value");
-            }
-
-            NullableString(w, "segment", a.Segment);
-            NullableString(w, "owner", a.Owner);
-            w.WriteEndObject();
-            w.Flush();
-            stream.WriteByte((byte)'\n');
-            w.Reset();
-        }
-
-        public void Dispose() => _json.Dispose();
-
-        private static void Number(Utf8JsonWriter w, string name, double value)
-        {
-            if (double.IsFinite(value))
-            {
-                w.WriteNumber(name, value);
-            }
-            else
-            {
-                w.WriteNull(name);
-            }
-        }
-
-        private static void NullableString(Utf8JsonWriter w, string name, string? value)
-        {
-            if (value is null)
-            {
-                w.WriteNull(name);
-            }
-            else
-            {
-                w.WriteString(name, value);
-            }
-        }
+        public void Dispose() => _writer.Dispose();
     }
 
     /// <summary>Flat columns: reasons and symptoms joined with "; ".</summary>

@@ -5,10 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Options of the registered <see cref="Segmentation"/>: a segmentation file, or schemes that need no population.</summary>
+/// <summary>Options of the registered <see cref="Segmenter"/>: a segmentation file, or schemes that need no population.</summary>
 public sealed class SegmentationOptions
 {
-    /// <summary>Gets or sets a segmentation file: saved by <see cref="Segmentation.Save"/> (fitted schemes), or a scheme file whose schemes need no population (absolute cuts, rules).</summary>
+    /// <summary>Gets or sets a segmentation file: saved by <see cref="Segmenter.Save"/> (fitted schemes), or a scheme file whose schemes need no population (absolute cuts, rules).</summary>
     public string? File { get; set; }
 
     /// <summary>Gets the schemes, when no file is given; each must fit without a population (absolute cuts, rules with their <see cref="RuleSegmentation.Features"/>).</summary>
@@ -22,23 +22,23 @@ internal sealed class SegmentationOptionsValidator : IValidateOptions<Segmentati
     {
         if ((options.File is null) == (options.Schemes.Count == 0))
         {
-            return ValidateOptionsResult.Fail("Segmentation: give either File or Schemes (one of them).");
+            return ValidateOptionsResult.Fail("Segmenter: give either File or Schemes (one of them).");
         }
 
         try
         {
             // The file must exist and parse; fitting waits for the feature schema (rules may name features).
-            _ = options.File is { } file ? Segmentation.ReadSchemes(System.IO.File.ReadAllText(file), file) : null;
+            _ = options.File is { } file ? Segmenter.ReadSchemes(System.IO.File.ReadAllText(file), file) : null;
             return ValidateOptionsResult.Success;
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or SegmentRuleException)
         {
-            return ValidateOptionsResult.Fail("Segmentation: " + ex.Message);
+            return ValidateOptionsResult.Fail("Segmenter: " + ex.Message);
         }
     }
 }
 
-/// <summary>Registers Churn.Segmentation on the Churn.Sdk builder: a <see cref="Segmentation"/>, also as the pipeline's <see cref="ISegmenter"/>.</summary>
+/// <summary>Registers Churn.Segmentation on the Churn.Sdk builder: a <see cref="Segmenter"/>, also as the pipeline's <see cref="ISegmenter"/>.</summary>
 public static class ChurnSegmentationBuilderExtensions
 {
     /// <summary>Adds a segmentation from options (a file or population-free schemes), validated at start-up.</summary>
@@ -53,7 +53,7 @@ public static class ChurnSegmentationBuilderExtensions
         services.AddOptions<SegmentationOptions>().Configure(configure).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SegmentationOptions>, SegmentationOptionsValidator>());
         services.TryAddSingleton(sp => Build(sp.GetRequiredService<IOptions<SegmentationOptions>>().Value, sp.GetService<FeatureSchema>()));
-        services.TryAddSingleton<ISegmenter>(sp => sp.GetRequiredService<Segmentation>());
+        services.TryAddSingleton<ISegmenter>(sp => sp.GetRequiredService<Segmenter>());
         return churn;
     }
 
@@ -61,17 +61,17 @@ public static class ChurnSegmentationBuilderExtensions
     /// <param name="churn">The builder.</param>
     /// <param name="segmentation">The segmentation.</param>
     /// <returns>The builder.</returns>
-    public static IChurnBuilder AddSegmentation(this IChurnBuilder churn, Segmentation segmentation)
+    public static IChurnBuilder AddSegmentation(this IChurnBuilder churn, Segmenter segmentation)
     {
         ArgumentNullException.ThrowIfNull(churn);
         ArgumentNullException.ThrowIfNull(segmentation);
         churn.Services.TryAddSingleton(segmentation);
-        churn.Services.TryAddSingleton<ISegmenter>(sp => sp.GetRequiredService<Segmentation>());
+        churn.Services.TryAddSingleton<ISegmenter>(sp => sp.GetRequiredService<Segmenter>());
         return churn;
     }
 
-    private static Segmentation Build(SegmentationOptions options, FeatureSchema? features) =>
+    private static Segmenter Build(SegmentationOptions options, FeatureSchema? features) =>
         options.File is { } file
-            ? Segmentation.Load(file, features)
-            : Segmentation.Fit(options.Schemes.Select(s => s is RuleSegmentation r && r.Features is null && features is not null ? r.WithFeatures(features) : s), []);
+            ? Segmenter.Load(file, features)
+            : Segmenter.Fit(options.Schemes.Select(s => s is RuleSegmentation r && r.Features is null && features is not null ? r.WithFeatures(features) : s), []);
 }

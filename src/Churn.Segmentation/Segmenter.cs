@@ -11,12 +11,12 @@ namespace Churn.Segmentation;
 /// way without refitting (k-means centroids, quantile cut points and RFM boundaries are kept).
 /// </summary>
 /// <remarks>Immutable and safe to use from several threads.</remarks>
-public sealed class Segmentation : ISegmenter
+public sealed class Segmenter : ISegmenter
 {
-    /// <summary>Initializes a new instance of the <see cref="Segmentation"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="Segmenter"/> class.</summary>
     /// <param name="schemes">The fitted schemes; the first one is the pipeline's.</param>
     /// <exception cref="ArgumentException">No scheme, or two with one id.</exception>
-    public Segmentation(IEnumerable<FittedScheme> schemes)
+    public Segmenter(IEnumerable<FittedScheme> schemes)
     {
         ArgumentNullException.ThrowIfNull(schemes);
         Schemes = [.. schemes];
@@ -40,11 +40,11 @@ public sealed class Segmentation : ISegmenter
     /// <param name="previous">The previous fit, if any: k-means clusters found again keep their ids.</param>
     /// <param name="cancellationToken">Stops the fit.</param>
     /// <returns>The segmentation.</returns>
-    public static Segmentation Fit(IEnumerable<SegmentScheme> schemes, IReadOnlyList<SegmentInput> population, Segmentation? previous = null, CancellationToken cancellationToken = default)
+    public static Segmenter Fit(IEnumerable<SegmentScheme> schemes, IReadOnlyList<SegmentInput> population, Segmenter? previous = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schemes);
         ArgumentNullException.ThrowIfNull(population);
-        return new Segmentation(schemes.Select(s => s.Fit(population, previous?.Schemes.FirstOrDefault(p => p.Id == s.Id), cancellationToken)).ToList());
+        return new Segmenter(schemes.Select(s => s.Fit(population, previous?.Schemes.FirstOrDefault(p => p.Id == s.Id), cancellationToken)).ToList());
     }
 
     /// <summary>Reads the schemes of a scheme file (JSON), without fitting them.</summary>
@@ -65,7 +65,7 @@ public sealed class Segmentation : ISegmenter
     /// <param name="source">The file's name, for messages.</param>
     /// <param name="cancellationToken">Stops the fit.</param>
     /// <returns>The segmentation.</returns>
-    public static Segmentation FitJson(string json, IReadOnlyList<SegmentInput> population, bool refit = true, string source = "schemes", CancellationToken cancellationToken = default) =>
+    public static Segmenter FitJson(string json, IReadOnlyList<SegmentInput> population, bool refit = true, string source = "schemes", CancellationToken cancellationToken = default) =>
         FitCore(json, population, refit, source, null, cancellationToken);
 
     /// <summary>Reads a segmentation without a population: every scheme is either saved fitted or independent of the population (absolute cuts, rules).</summary>
@@ -74,19 +74,19 @@ public sealed class Segmentation : ISegmenter
     /// <param name="features">The features rule conditions may name (for example the feature builder's schema); optional.</param>
     /// <returns>The segmentation.</returns>
     /// <exception cref="ArgumentException">A scheme needs a population to fit (quantile cuts, RFM, k-means) and the file does not hold its fit.</exception>
-    public static Segmentation FromJson(string json, string source = "schemes", FeatureSchema? features = null) => FitCore(json, [], refit: false, source, features, default);
+    public static Segmenter FromJson(string json, string source = "schemes", FeatureSchema? features = null) => FitCore(json, [], refit: false, source, features, default);
 
     /// <summary>Reads a segmentation from a file (see <see cref="FromJson"/>).</summary>
     /// <param name="path">The file.</param>
     /// <param name="features">The features rule conditions may name; optional.</param>
     /// <returns>The segmentation.</returns>
-    public static Segmentation Load(string path, FeatureSchema? features = null)
+    public static Segmenter Load(string path, FeatureSchema? features = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         return FromJson(File.ReadAllText(path), path, features);
     }
 
-    private static Segmentation FitCore(string json, IReadOnlyList<SegmentInput> population, bool refit, string source, FeatureSchema? features, CancellationToken cancellationToken)
+    private static Segmenter FitCore(string json, IReadOnlyList<SegmentInput> population, bool refit, string source, FeatureSchema? features, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(population);
@@ -98,7 +98,7 @@ public sealed class Segmentation : ISegmenter
             fitted.Add(previous is not null && !refit ? previous : Wrap(source, scheme, () => scheme.Fit(population, previous, cancellationToken)));
         }
 
-        return new Segmentation(fitted);
+        return new Segmenter(fitted);
     }
 
     /// <summary>Writes the schemes with their fits, as JSON that <see cref="Load"/> and <see cref="FitJson"/> read.</summary>
