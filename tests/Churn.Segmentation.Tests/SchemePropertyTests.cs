@@ -53,6 +53,20 @@ public class SchemePropertyTests
     }
 
     [Fact]
+    public async Task OneThreadOrMany_GiveTheSameSegments()
+    {
+        var inputs = SchemeTests.Planted(30_000, seed: 6);
+        var schemes = Inputs.AllSchemes();
+        var many = Labels(Segmenter.Fit(schemes, inputs).Run(inputs));
+
+        // Parallel loops run on the current scheduler: one that allows a single thread at a time.
+        var single = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, maxConcurrencyLevel: 1).ConcurrentScheduler;
+        var one = await Task.Factory.StartNew(() => Labels(Segmenter.Fit(schemes, inputs).Run(inputs)), TestContext.Current.CancellationToken, TaskCreationOptions.None, single);
+
+        Assert.Equal(many, one);
+    }
+
+    [Fact]
     public void Rfm_PlacesThePopulationWhereRfmScorerDoes_ForAnyBins()
     {
         var arb = (from inputs in Inputs.Many(1, 250) from bins in Gen.Choose(2, 10) select (inputs, bins)).ToArbitrary();

@@ -70,7 +70,16 @@ internal static class SegmentCommands
                             }
 
                             CustomerSnapshot? snapshot = null;
-                            snapshots?.TryGetValue(a.CustomerId, out snapshot);
+                            if (snapshots is not null && snapshots.TryGetValue(a.CustomerId, out var row))
+                            {
+                                if (row.AsOf is { } at && at != a.AsOf)
+                                {
+                                    throw new AssessmentFileException(path, list.Count + 1, string.Create(CultureInfo.InvariantCulture, $"customer '{a.CustomerId}' is assessed as of {a.AsOf:yyyy-MM-ddTHH:mm:ssZ}, but --features holds their features as of {at:yyyy-MM-ddTHH:mm:ssZ}; build the features at the assessments' instant"));
+                                }
+
+                                snapshot = row.Snapshot;
+                            }
+
                             CustomerProfile? profile = null;
                             profiles?.TryGetValue(a.CustomerId, out profile);
                             list.Add(new SegmentInput(a, snapshot is null ? null : new CustomerSnapshot(a.CustomerId, a.AsOf, snapshot.Schema, snapshot.Values.ToArray()), profile));
@@ -205,13 +214,17 @@ internal static class SegmentCommands
         new CsvCustomerReader().ReadFile(path, report, ct).ToDictionary(p => p.Id);
 
     /// <summary>Reads a features file: customer_id, optionally as_of, then numbers; one row per customer.</summary>
-    private static Dictionary<CustomerId, CustomerSnapshot> ReadFeatures(string path, IngestReport report, CancellationToken ct)
+    private static Dictionary<CustomerId, (CustomerSnapshot Snapshot, DateTimeOffset? AsOf)> ReadFeatures(string path, IngestReport report, CancellationToken ct)
     {
-        var table = CsvTable.Read(path, report, new CsvTableOptions { TextColumns = ["customer_id", "as_of"], RequiredColumns = ["customer_id"] }, ct);
+        // as_of is optional: read as text when the header has it.
+        var header = File.Exists(path) ? File.ReadLines(path).FirstOrDefault() ?? string.Empty : string.Empty;
+        var hasAsOf = header.Split(',').Any(h => h.Trim().Trim('"') == "as_of");
+        var table = CsvTable.Read(path, report, new CsvTableOptions { TextColumns = hasAsOf ? ["customer_id", "as_of"] : ["customer_id"], RequiredColumns = ["customer_id"] }, ct);
         var ids = table.Columns[table.IndexOf("customer_id")].Texts!;
+        var asOf = table.IndexOf("as_of") is var a and >= 0 ? table.Columns[a].Texts : null;
         var numbers = table.Columns.Where(c => c.Kind == CsvColumnKind.Number).ToArray();
         var schema = new FeatureSchema(numbers.Select(c => new FeatureDefinition(c.Name, FeatureKind.Number, c.Name.Replace('_', ' '))));
-        var result = new Dictionary<CustomerId, CustomerSnapshot>(table.RowCount);
+        var result = new Dictionary<CustomerId, (CustomerSnapshot, DateTimeOffset?)>(table.RowCount);
         for (var r = 0; r < table.RowCount; r++)
         {
             if (string.IsNullOrEmpty(ids[r]))
@@ -226,7 +239,8 @@ internal static class SegmentCommands
                 values[j] = numbers[j].Numbers![r];
             }
 
-            if (!result.TryAdd(id, new CustomerSnapshot(id, DateTimeOffset.MinValue, schema, values)))
+            DateTimeOffset? at = asOf?[r] is { } text && Dates.TryParse(text, out var parsed) ? parsed : null;
+            if (!result.TryAdd(id, (new CustomerSnapshot(id, DateTimeOffset.MinValue, schema, values), at)))
             {
                 throw new IngestException(new IngestError(Path.GetFileName(path), table.Lines[r], 1, ids[r], $"customer '{ids[r]}' has two rows; segment features of one instant"));
             }

@@ -88,6 +88,8 @@ public sealed class SegmentCommandsTests
         var (_, _, _, assessments, _) = await BaseAsync(dir);
         var output = dir.Combine("seg.csv");
         var good = dir.File("good.json", """{ "id": "v", "type": "value-risk" }""");
+        var otherDay = dir.Combine("features-other-day.csv");
+        Assert.Equal(0, (await CliRunner.RunAsync("features", "build", "--events", Path.Combine(dir.Path, "base", "events.csv"), "--as-of", "2025-12-01", "--out", otherDay)).Exit);
         var damaged = dir.File("damaged.jsonl", File.ReadLines(assessments).First() + "\n{\"customerId\": \"x\", \"asOf\": \"2026-01-01T00:00:00Z\"}\n");
 
         var cases = new (string[] Args, string Expected)[]
@@ -97,6 +99,7 @@ public sealed class SegmentCommandsTests
             (["--assessments", assessments, "--scheme", dir.Combine("missing.json")], "does not exist"),
             (["--assessments", damaged, "--scheme", good], "damaged.jsonl:2:"),
             (["--assessments", assessments, "--scheme", dir.File("rfm.json", """{ "id": "r", "type": "rfm" }""")], "RFM segments need the customers' features"),
+            (["--assessments", assessments, "--scheme", good, "--features", otherDay], "build the features at the assessments' instant"),
         };
         foreach (var (args, expected) in cases)
         {
