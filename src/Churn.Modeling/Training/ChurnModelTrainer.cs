@@ -107,6 +107,9 @@ public sealed record CrossValidationResult(double[] Probabilities, Classificatio
 {
     /// <summary>Gets the uncalibrated out-of-fold scores, from which the final model's calibration is fitted.</summary>
     internal double[] RawScores { get; init; } = [];
+
+    /// <summary>Gets the fold (0-based) each row was held out in, for the spread of the metrics between folds.</summary>
+    public IReadOnlyList<int> FoldOf { get; init; } = [];
 }
 
 /// <summary>A trained model and how well it validated.</summary>
@@ -195,7 +198,7 @@ public sealed class ChurnModelTrainer
             }
         }
 
-        return new CrossValidationResult(calibrated, MetricsCalculator.Compute(calibrated, labels, _options.Profit), _options.Folds) { RawScores = raw };
+        return new CrossValidationResult(calibrated, MetricsCalculator.Compute(calibrated, labels, _options.Profit), _options.Folds) { RawScores = raw, FoldOf = folds };
     }
 
     /// <summary>Validates by time: trains on rows before <paramref name="cutoff"/> and measures on rows at or after it, as the model will be used.</summary>
