@@ -151,6 +151,7 @@ public sealed class Chart
         plot.XLabel(XLabel, size: 13);
         plot.YLabel(YLabel, size: 13);
         var bars = Series.Where(s => s.Style == SeriesStyle.Bars).ToList();
+        var legend = Series.Count(s => !string.IsNullOrEmpty(s.Name)) > 1;
         var colour = 0;
         foreach (var s in Series)
         {
@@ -172,18 +173,18 @@ public sealed class Chart
                         Orientation = Horizontal ? Orientation.Horizontal : Orientation.Vertical,
                     }).ToList();
                     var barPlot = plot.Add.Bars(items);
-                    barPlot.LegendText = s.Name;
+                    barPlot.LegendText = legend ? s.Name : string.Empty;
                     break;
                 case SeriesStyle.Markers:
                     var points = plot.Add.ScatterPoints(xs, ys, color);
                     points.MarkerSize = 4;
-                    points.LegendText = s.Name;
+                    points.LegendText = legend ? s.Name : string.Empty;
                     break;
                 default:
                     var line = plot.Add.ScatterLine(xs, ys, color);
                     line.LineWidth = s.Dashed ? 1.5f : 2.5f;
                     line.LinePattern = s.Dashed ? LinePattern.Dashed : LinePattern.Solid;
-                    line.LegendText = s.Name;
+                    line.LegendText = legend ? s.Name : string.Empty;
                     break;
             }
         }
@@ -223,7 +224,7 @@ public sealed class Chart
             plot.Axes.SetLimitsY(y.Min, y.Max);
         }
 
-        if (Series.Count(s => !string.IsNullOrEmpty(s.Name)) > 1)
+        if (legend)
         {
             plot.ShowLegend(Alignment.LowerRight);
         }

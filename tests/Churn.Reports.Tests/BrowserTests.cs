@@ -1,15 +1,61 @@
+using Churn.Abstractions;
+using Churn.Segmentation;
 using Microsoft.Playwright;
 
 namespace Churn.Reports.Tests;
 
-/// <summary>Opens reports in Debian's Chromium, headless: every chart loads, nothing is fetched, no console error.</summary>
+/// <summary>Opens reports in Debian's Chromium, headless: every chart loads, nothing is fetched, no console error, nothing wider than a phone.</summary>
 public class BrowserTests(TelcoReport telco) : IClassFixture<TelcoReport>
 {
     /// <summary>Where CI installs Chromium (Debian's package); CHURN_CHROMIUM overrides it.</summary>
     private static string Chromium => Environment.GetEnvironmentVariable("CHURN_CHROMIUM") ?? "/usr/bin/chromium";
 
     [Fact]
-    public async Task ModelReport_LoadsEveryChart_FetchesNothing_LogsNoError()
+    public Task ModelReport_LoadsEveryChart_FetchesNothing_LogsNoError() => OpenAsync(telco.File, telco.Report.Charts.Count(), "model-report");
+
+    [Fact]
+    public async Task AssessmentAndSegmentReports_LoadEveryChart()
+    {
+        var rng = new Random(4);
+        var asOf = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var assessments = Enumerable.Range(0, 3000).Select(i =>
+        {
+            var p = rng.NextDouble() * rng.NextDouble();
+            var level = p > 0.6 ? RiskLevel.Critical : p > 0.3 ? RiskLevel.High : p > 0.1 ? RiskLevel.Medium : RiskLevel.Low;
+            return new RiskAssessment($"c{i}", asOf, p, level)
+            {
+                Value = new CustomerValue((decimal)(rng.NextDouble() * 1000), (decimal)(rng.NextDouble() * 1500)),
+                Reasons = [new RiskReason(i % 3 == 0 ? "tickets_90d" : "logins_30d", 2, p / 2, "raises the risk")],
+                Symptoms = i % 7 == 0 ? [new Symptom("payment_trouble", SymptomSeverity.Critical, asOf, "failed payments")] : [],
+                Owner = "am-" + (i % 5),
+            };
+        }).ToList();
+        var builder = new AssessmentReportBuilder(assessments.Count);
+        assessments.ForEach(builder.Add);
+        var assessmentReport = builder.Build();
+        var inputs = assessments.Select(a => new SegmentInput(a, null, new CustomerProfile(a.CustomerId) { PreferredChannels = [a.CustomerId.Value.Length % 2 == 0 ? "email" : "phone"] })).ToList();
+        var result = Segmenter.Fit([new ValueRiskMatrix(), new ClusterSegmentation("k", ["probability", "value"]) { MaxClusters = 4 }], inputs).Run(inputs);
+        var segmentReport = SegmentReport.Create(result, inputs);
+        var dir = Directory.CreateTempSubdirectory("churn-reports").FullName;
+        try
+        {
+            assessmentReport.Save(Path.Combine(dir, "a.html"));
+            segmentReport.Save(Path.Combine(dir, "s.html"));
+
+            Assert.Equal(["levels", "value-risk", "reasons"], assessmentReport.Charts.Select(c => c.Id));
+            Assert.Equal(3000, assessmentReport.Chart("levels").Series[0].Y.Sum());
+            Assert.Equal(6, segmentReport.Charts.Count());
+            Assert.Equal(3000, segmentReport.Chart("value-risk-sizes").Series[0].Y.Sum());
+            await OpenAsync(Path.Combine(dir, "a.html"), 3, "assessment-report");
+            await OpenAsync(Path.Combine(dir, "s.html"), 6, "segment-report");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task OpenAsync(string file, int charts, string name)
     {
         Assert.True(File.Exists(Chromium), $"Chromium is needed at {Chromium} (apt-get install chromium), or set CHURN_CHROMIUM.");
         using var playwright = await Playwright.CreateAsync();
@@ -29,12 +75,13 @@ public class BrowserTests(TelcoReport telco) : IClassFixture<TelcoReport>
             page.PageError += (_, e) => problems.Add("page error: " + e);
             page.Request += (_, r) => requests.Add(r.Url);
 
-            await page.GotoAsync(new Uri(telco.File).AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
-            var sizes = await page.EvaluateAsync<int[][]>("() => Array.from(document.images).map(i => [i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().width])");
+            await page.GotoAsync(new Uri(file).AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+            var sizes = await page.EvaluateAsync<int[][]>("() => Array.from(document.images).map(i => [i.naturalWidth, i.naturalHeight, Math.round(i.getBoundingClientRect().width)])");
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Environment.GetEnvironmentVariable("CHURN_REPORT_OUT") ?? telco.Directory, $"model-report-{width}.png"), FullPage = true });
+            var shots = Environment.GetEnvironmentVariable("CHURN_REPORT_OUT") ?? Path.GetDirectoryName(file)!;
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, $"{name}-{width}.png"), FullPage = true });
 
-            Assert.Equal(telco.Report.Charts.Count(), sizes.Length);
+            Assert.Equal(charts, sizes.Length);
             Assert.All(sizes, s => Assert.True(s[0] == 1600 && s[1] == 960 && s[2] > 0 && s[2] <= width, string.Join("x", s)));
             Assert.Empty(problems);
             Assert.All(requests, r => Assert.True(r.StartsWith("file:", StringComparison.Ordinal) || r.StartsWith("data:", StringComparison.Ordinal), r));

@@ -4,6 +4,7 @@ using Churn.Abstractions;
 using Churn.Data;
 using Churn.Modeling;
 using Churn.Modeling.MLNet;
+using Churn.Reports;
 using Sylvan.Data.Csv;
 
 namespace Churn.Cli.Commands;
@@ -22,21 +23,21 @@ internal static class ModelCommands
 
     private static double? N(double v) => double.IsFinite(v) ? v : null;
 
-    private static object MetricsJson(ClassificationMetrics m) => new
+    private static Dictionary<string, object?> MetricsJson(ClassificationMetrics m) => new()
     {
-        auc = N(m.Auc),
-        prAuc = N(m.PrAuc),
-        logLoss = N(m.LogLoss),
-        brier = N(m.Brier),
-        ece = N(m.Ece),
-        empc = N(m.Profit.Empc),
-        empcFraction = N(m.Profit.EmpcFraction),
-        mpc = N(m.Profit.Mpc),
-        mpcFraction = N(m.Profit.MpcFraction),
-        mpcThreshold = N(m.Profit.MpcThreshold),
-        count = m.Count,
-        positives = m.Positives,
-        deciles = m.Deciles.Select(d => new { decile = d.Decile, customers = d.Customers, churners = d.Churners, churnRate = d.ChurnRate, lift = N(d.Lift), cumulativeGain = N(d.CumulativeGain) }),
+        ["auc"] = N(m.Auc),
+        ["prAuc"] = N(m.PrAuc),
+        ["logLoss"] = N(m.LogLoss),
+        ["brier"] = N(m.Brier),
+        ["ece"] = N(m.Ece),
+        ["empc"] = N(m.Profit.Empc),
+        ["empcFraction"] = N(m.Profit.EmpcFraction),
+        ["mpc"] = N(m.Profit.Mpc),
+        ["mpcFraction"] = N(m.Profit.MpcFraction),
+        ["mpcThreshold"] = N(m.Profit.MpcThreshold),
+        ["count"] = m.Count,
+        ["positives"] = m.Positives,
+        ["deciles"] = m.Deciles.Select(d => new { decile = d.Decile, customers = d.Customers, churners = d.Churners, churnRate = d.ChurnRate, lift = N(d.Lift), cumulativeGain = N(d.CumulativeGain) }),
     };
 
     private static void WriteMetrics(TextWriter output, ClassificationMetrics m)
@@ -68,10 +69,14 @@ internal static class ModelCommands
         var balance = new Option<bool>("--balance-classes") { Description = "Weight churners and non-churners to equal totals while fitting (calibration keeps probabilities true)." };
         var calibration = new Option<string>("--calibration") { Description = "platt (sigmoid; the default) or isotonic (Platt, then a monotone step map; wants a few thousand rows).", DefaultValueFactory = _ => "platt" }.AcceptOnlyFromAmong("platt", "isotonic");
         var strict = new Option<bool>("--strict") { Description = "Fail (exit 1) when any row of --data is rejected, instead of training on the others." };
-        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, balance, calibration, strict, outFile, format })
+        var economics = new EconomicsOptions();
+        var report = ReportOutput.Option("the model's cross-validated charts (ROC, PR, reliability, gains, lift, profit, scores, importance, folds)");
+        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, balance, calibration, strict, outFile, format, report })
         {
             command.Options.Add(o);
         }
+
+        economics.AddTo(command);
 
         command.SetAction((parse, ct) =>
         {
@@ -82,11 +87,18 @@ internal static class ModelCommands
                 return Task.FromResult(DataCommands.Fatal(output, error, json, $"file '{path}' does not exist."));
             }
 
+            var (profit, economicsError) = economics.Read(parse);
+            if (profit is null)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, economicsError!));
+            }
+
             TrainingResult result;
+            ModelTable table;
             var ingest = new IngestReport(1000);
             try
             {
-                var table = ModelTable.FromCsv(path, parse.GetValue(label), parse.GetValue(positive), parse.GetValue(id), parse.GetValue(ignore)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), report: ingest);
+                table = ModelTable.FromCsv(path, parse.GetValue(label), parse.GetValue(positive), parse.GetValue(id), parse.GetValue(ignore)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), report: ingest);
                 if (parse.GetValue(strict) && !ingest.IsClean)
                 {
                     return Task.FromResult(Rejected(output, error, json, path, ingest));
@@ -101,6 +113,7 @@ internal static class ModelCommands
                     Calibration = parse.GetValue(calibration) == "isotonic" ? CalibrationMethod.Isotonic : CalibrationMethod.Platt,
                     Threads = parse.GetValue(threads),
                     Learners = LearnersOf(parse.GetValue(trainer)!),
+                    Profit = profit,
                 };
                 result = new ChurnModelTrainer(options, catalog: Learners).Train(table, ct);
             }
@@ -112,6 +125,24 @@ internal static class ModelCommands
             var outPath = parse.GetValue(outFile)!;
             result.Model.Save(outPath);
             var m = result.CrossValidation.Metrics;
+            string? reportPath = null;
+            if (parse.GetValue(report) is { } reportDir)
+            {
+                try
+                {
+                    var ignored = parse.GetValue(ignore) ?? string.Empty;
+                    reportPath = ReportOutput.Save(
+                        ChurnModelReport.Create(result, table, profit, [("file", Path.GetFileName(path)), ("rows read", ingest.Read.ToString("N0", CultureInfo.InvariantCulture)), ("rows rejected", ingest.Rejected.ToString("N0", CultureInfo.InvariantCulture)), ("columns ignored", ignored.Length == 0 ? "none" : ignored)], ct),
+                        reportDir,
+                        "model-report.html",
+                        ct);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return Task.FromResult(DataCommands.Fatal(output, error, json, $"--report '{reportDir}': {ex.Message}"));
+                }
+            }
+
             if (json)
             {
                 Json.Write(output, new
@@ -128,6 +159,8 @@ internal static class ModelCommands
                     features = result.Model.Featurizer.FeatureNames.Count,
                     @out = outPath,
                     input = new { read = ingest.Read, accepted = ingest.Accepted, rejected = ingest.Rejected, errors = ingest.Errors.Take(100).Select(e => e.ToString()) },
+                    profit = EconomicsOptions.Json(profit),
+                    report = reportPath,
                 });
             }
             else
@@ -136,6 +169,10 @@ internal static class ModelCommands
                 output.WriteLine($"Trained {result.Model.Metadata.Trainer} ({string.Join(" + ", result.Model.Metadata.Learners)}) on {result.Model.Metadata.TrainingRows:N0} rows ({result.Model.Metadata.ChurnRate:P1} churned), {result.Model.Featurizer.FeatureNames.Count} encoded features; saved {outPath}.");
                 output.WriteLine($"{result.CrossValidation.Folds}-fold cross-validation (calibrated out-of-fold probabilities):");
                 WriteMetrics(output, m);
+                if (reportPath is not null)
+                {
+                    output.WriteLine($"Report: {reportPath}");
+                }
             }
 
             return Task.FromResult(ExitCodes.Ok);
@@ -259,10 +296,14 @@ internal static class ModelCommands
         var positive = new Option<string?>("--positive") { Description = "The label value meaning churned (default: yes / true / 1)." };
         var format = Formats.Option();
         var command = new Command("evaluate", "Compute every metric (ROC-AUC, PR-AUC, log-loss, Brier, ECE, EMPC, MPC, lift) of any score against outcomes.");
-        foreach (var o in new Option[] { scores, scoreColumn, label, positive, format })
+        var economics = new EconomicsOptions();
+        var report = ReportOutput.Option("the score's charts (ROC, PR, reliability, gains, lift, profit, scores)");
+        foreach (var o in new Option[] { scores, scoreColumn, label, positive, format, report })
         {
             command.Options.Add(o);
         }
+
+        economics.AddTo(command);
 
         command.SetAction((parse, ct) =>
         {
@@ -271,6 +312,12 @@ internal static class ModelCommands
             if (!File.Exists(path))
             {
                 return Task.FromResult(DataCommands.Fatal(output, error, json, $"file '{path}' does not exist."));
+            }
+
+            var (profit, economicsError) = economics.Read(parse);
+            if (profit is null)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, economicsError!));
             }
 
             try
@@ -289,10 +336,20 @@ internal static class ModelCommands
                     throw new ArgumentException($"{Path.GetFileName(path)}:{missing + 2}: the score is empty.");
                 }
 
-                var m = MetricsCalculator.Compute(column.Numbers, [.. table.Labels!]);
+                var m = MetricsCalculator.Compute(column.Numbers, [.. table.Labels!], profit);
+                string? reportPath = null;
+                if (parse.GetValue(report) is { } reportDir)
+                {
+                    var reportData = new ModelReportData(column.Numbers!, [.. table.Labels!]) { Source = $"scores '{column.Name}' of {Path.GetFileName(path)}", Profit = profit };
+                    reportPath = ReportOutput.Save(ChurnModelReport.Create("Churn score report", reportData, ct), reportDir, "score-report.html", ct);
+                }
+
                 if (json)
                 {
-                    Json.Write(output, MetricsJson(m));
+                    var fields = MetricsJson(m);
+                    fields["profit"] = EconomicsOptions.Json(profit);
+                    fields["report"] = reportPath;
+                    Json.Write(output, fields);
                 }
                 else
                 {
@@ -302,6 +359,11 @@ internal static class ModelCommands
                     {
                         output.WriteLine("  (the scores are not probabilities in [0, 1]: log-loss, Brier and ECE need probabilities)");
                     }
+
+                    if (reportPath is not null)
+                    {
+                        output.WriteLine($"Report: {reportPath}");
+                    }
                 }
 
                 return Task.FromResult(ExitCodes.Ok);
@@ -309,6 +371,10 @@ internal static class ModelCommands
             catch (ArgumentException ex)
             {
                 return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, $"--report: {ex.Message}"));
             }
         });
         return command;

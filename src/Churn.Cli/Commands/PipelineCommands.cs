@@ -8,6 +8,7 @@ using Churn.Abstractions;
 using Churn.Data;
 using Churn.Modeling;
 using Churn.Rules;
+using Churn.Reports;
 using Churn.Sdk;
 using Churn.Storage.Sqlite;
 
@@ -112,9 +113,10 @@ internal static class PipelineCommands
         var noValue = new Option<bool>("--no-predicted-value") { Description = "Skip the BG/NBD and Gamma-Gamma fit (predicted value and P(alive) stay null)." };
         var outFile = new Option<string>("--out") { Description = "The assessments: .jsonl for one JSON object per customer, .csv for flat columns.", Required = true };
         var db = new Option<string?>("--db") { Description = "Also store the assessments in this SQLite store (created if missing): each customer's current one and the history." };
+        var report = ReportOutput.Option("customers by level, the value x risk map, the reasons and symptoms across the base and the most valuable customers at risk");
         var command = new Command("assess", "Assess every customer known at --as-of: probability, level and its reason, reasons, symptoms, value, segment and owner.");
         inputs.AddTo(command);
-        foreach (var o in new Option[] { asOf, model, rules, reasons, noValue, outFile, db })
+        foreach (var o in new Option[] { asOf, model, rules, reasons, noValue, outFile, db, report })
         {
             command.Options.Add(o);
         }
@@ -157,6 +159,7 @@ internal static class PipelineCommands
             var byLevel = new long[5];
             long count = 0;
             long stored = 0;
+            string? reportPath = null;
             SqliteChurnStore? store = null;
             try
             {
@@ -167,6 +170,7 @@ internal static class PipelineCommands
                 }
 
                 var prepared = pipeline!.Prepare(data!, at, ct);
+                var reportBuilder = parse.GetValue(report) is null ? null : new AssessmentReportBuilder(prepared.Customers);
                 await TerminalProgress.RunAsync(TerminalProgress.Enabled(output, json), "Assessing", prepared.Customers, progress => Task.Run(
                     () =>
                     {
@@ -177,6 +181,7 @@ internal static class PipelineCommands
                             foreach (var a in prepared.AssessAll(ct))
                             {
                                 sink.Write(a);
+                                reportBuilder?.Add(a);
                                 byLevel[(int)a.Level]++;
                                 if (store is not null)
                                 {
@@ -204,8 +209,12 @@ internal static class PipelineCommands
                         return 0;
                     },
                     ct)).ConfigureAwait(false);
+                if (reportBuilder is not null)
+                {
+                    reportPath = ReportOutput.Save(reportBuilder.Build(), parse.GetValue(report)!, "assessment-report.html", ct);
+                }
             }
-            catch (Exception ex) when (ex is ModelFileException or ArgumentException or ChurnStoreException)
+            catch (Exception ex) when (ex is ModelFileException or ArgumentException or ChurnStoreException or IOException or UnauthorizedAccessException)
             {
                 return DataCommands.Fatal(output, error, json, ex.Message);
             }
@@ -227,12 +236,13 @@ internal static class PipelineCommands
                     events = PipelineInputs.Accounting(data!),
                     db = parse.GetValue(db),
                     stored,
+                    report = reportPath,
                 });
             }
             else
             {
                 PipelineInputs.WriteWarnings(error, data!);
-                output.WriteLine($"Assessed {count:N0} customers as of {at:yyyy-MM-dd} in {seconds:0.0} s: low {byLevel[0]:N0}, medium {byLevel[1]:N0}, high {byLevel[2]:N0}, critical {byLevel[3]:N0}, churned {byLevel[4]:N0}. Wrote {outPath}{(store is null ? string.Empty : $" and stored {stored:N0} in {parse.GetValue(db)}")}.");
+                output.WriteLine($"Assessed {count:N0} customers as of {at:yyyy-MM-dd} in {seconds:0.0} s: low {byLevel[0]:N0}, medium {byLevel[1]:N0}, high {byLevel[2]:N0}, critical {byLevel[3]:N0}, churned {byLevel[4]:N0}. Wrote {outPath}{(store is null ? string.Empty : $" and stored {stored:N0} in {parse.GetValue(db)}")}{(reportPath is null ? string.Empty : $"; report {reportPath}")}.");
             }
 
             return inputs.ExitCode(parse, data!);

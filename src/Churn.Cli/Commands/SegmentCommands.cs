@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Churn.Abstractions;
 using Churn.Data;
+using Churn.Reports;
 using Churn.Sdk;
 using Churn.Segmentation;
 
@@ -20,11 +21,12 @@ internal static class SegmentCommands
         var customers = new Option<string?>("--customers") { Description = "A customers CSV (preferred channels, consent, attributes) for dimensions, rules and profiles." };
         var features = new Option<string?>("--features") { Description = "A features CSV (from `churn features build`) for RFM, rules and clusters on features, and the profiles' defining features." };
         var save = new Option<string?>("--save") { Description = "Also save the fitted schemes (cut points, RFM boundaries, centroids) as JSON: the segmenter of a pipeline (`AddSegmentation(o => o.File = ...)`), and --scheme of the next run." };
+        var reportOption = ReportOutput.Option("segment sizes, value at risk, the value x risk map and the profiles");
         var maxErrors = new Option<int>("--max-errors") { Description = "How many rejected rows of --customers / --features to list.", DefaultValueFactory = _ => 20 };
         var format = Formats.Option();
         var command = new Command("segment", "Place every assessed customer in one segment per scheme (value x risk, RFM, rules, clusters, crossed with preferences) and profile the segments: size, churn rate, value, value at risk, defining features, channels.")
         {
-            assessments, scheme, outFile, customers, features, save, maxErrors, format,
+            assessments, scheme, outFile, customers, features, save, reportOption, maxErrors, format,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -101,6 +103,7 @@ internal static class SegmentCommands
 
             Segmenter segmentation;
             SegmentationResult result;
+            string? reportPath = null;
             try
             {
                 segmentation = Segmenter.FitJson(schemeText, inputs, refit: true, schemePath, ct);
@@ -117,6 +120,11 @@ internal static class SegmentCommands
                 if (parse.GetValue(save) is { } savePath)
                 {
                     segmentation.Save(savePath);
+                }
+
+                if (parse.GetValue(reportOption) is { } reportDir)
+                {
+                    reportPath = ReportOutput.Save(SegmentReport.Create(result, inputs), reportDir, "segment-report.html", ct);
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -150,6 +158,7 @@ internal static class SegmentCommands
                     }),
                     @out = outPath,
                     saved = parse.GetValue(save),
+                    report = reportPath,
                     rejected = report.Rejected,
                     seconds,
                 });

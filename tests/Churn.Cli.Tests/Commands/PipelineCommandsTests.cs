@@ -35,9 +35,12 @@ public sealed class PipelineCommandsTests
         // assess: the JSON lines carry every field of the contract.
         var jsonl = dir.Combine("a.jsonl");
         var db = dir.Combine("churn.db");
-        var (assessExit, assessOut, assessErr) = await CliRunner.RunAsync("assess", "--events", events, "--customers", customers, "--model", model, "--rules", Rules, "--as-of", "2025-12-02", "--out", jsonl, "--format", "json", "--db", db);
+        var (assessExit, assessOut, assessErr) = await CliRunner.RunAsync("assess", "--events", events, "--customers", customers, "--model", model, "--rules", Rules, "--as-of", "2025-12-02", "--out", jsonl, "--format", "json", "--db", db, "--report", dir.Combine("report"));
         Assert.True(assessExit == 0, assessErr);
         var summary = CliRunner.Json(assessOut);
+        var report = File.ReadAllText(summary.GetProperty("report").GetString()!);
+        Assert.Contains("Customers by risk level", report, StringComparison.Ordinal);
+        Assert.Contains("The most valuable customers at risk", report, StringComparison.Ordinal);
         var lines = File.ReadAllLines(jsonl);
         Assert.Equal(summary.GetProperty("customers").GetInt32(), lines.Length);
         var byLevel = summary.GetProperty("byLevel");

@@ -27,7 +27,7 @@ public sealed class SegmentCommandsTests
         var output = dir.Combine("seg.csv");
         var saved = dir.Combine("fitted.json");
 
-        var (exit, stdout, stderr) = await CliRunner.RunAsync("segment", "--assessments", assessments, "--scheme", scheme, "--customers", customers, "--features", features, "--out", output, "--save", saved, "--format", "json");
+        var (exit, stdout, stderr) = await CliRunner.RunAsync("segment", "--assessments", assessments, "--scheme", scheme, "--customers", customers, "--features", features, "--out", output, "--save", saved, "--report", dir.Combine("report"), "--format", "json");
 
         Assert.True(exit == 0, stderr + stdout);
         var json = CliRunner.Json(stdout);
@@ -53,6 +53,9 @@ public sealed class SegmentCommandsTests
             }
         }
 
+        var html = File.ReadAllText(json.GetProperty("report").GetString()!);
+        Assert.Contains("Value at risk by segment", html, StringComparison.Ordinal);
+        Assert.Equal(12, Directory.GetFiles(dir.Combine("report/charts"), "*.svg").Length);
         Assert.Contains(columns, c => c[1].StartsWith("protect/", StringComparison.Ordinal));
         Assert.Contains(columns, c => c[3] == "premium");
         Assert.Contains(columns, c => c[2] is "champions" or "loyal" or "potential-loyalist");
