@@ -14,6 +14,22 @@ public class BrowserTests(TelcoReport telco) : IClassFixture<TelcoReport>
     public Task ModelReport_LoadsEveryChart_FetchesNothing_LogsNoError() => OpenAsync(telco.File, telco.Report.Charts.Count(), "model-report");
 
     [Fact]
+    public async Task ValueReport_LoadsEveryChart()
+    {
+        var report = ValueReport.Create(ValueReportTests.Cdnow());
+        var dir = Directory.CreateTempSubdirectory("churn-reports").FullName;
+        try
+        {
+            report.Save(Path.Combine(dir, "v.html"));
+            await OpenAsync(Path.Combine(dir, "v.html"), report.Charts.Count(), "value-report");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AssessmentAndSegmentReports_LoadEveryChart()
     {
         var rng = new Random(4);
@@ -79,6 +95,7 @@ public class BrowserTests(TelcoReport telco) : IClassFixture<TelcoReport>
             var sizes = await page.EvaluateAsync<int[][]>("() => Array.from(document.images).map(i => [i.naturalWidth, i.naturalHeight, Math.round(i.getBoundingClientRect().width)])");
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
             var shots = Environment.GetEnvironmentVariable("CHURN_REPORT_OUT") ?? Path.GetDirectoryName(file)!;
+            Directory.CreateDirectory(shots);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, $"{name}-{width}.png"), FullPage = true });
 
             Assert.Equal(charts, sizes.Length);

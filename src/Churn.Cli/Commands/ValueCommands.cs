@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Churn.Data;
+using Churn.Reports;
 using Churn.Value;
 
 namespace Churn.Cli.Commands;
@@ -20,10 +21,12 @@ internal static class ValueCommands
     {
         var inputs = new TransactionInputs();
         var pareto = new Option<bool>("--pareto") { Description = "Also fit the Pareto/NBD model (slower on large bases)." };
+        var reportOption = ReportOutput.Option("the tracking plot (actual against BG/NBD, calibration and holdout), holdout purchases by calibration frequency, P(alive), the CLV distribution and the parameters");
         var format = Formats.Option();
         var command = new Command("fit", "Fit BG/NBD and Gamma-Gamma (and optionally Pareto/NBD) to a transactions CSV by maximum likelihood and print the parameters, standard errors, log-likelihoods and diagnostics.");
         inputs.AddTo(command);
         command.Options.Add(pareto);
+        command.Options.Add(reportOption);
         command.Options.Add(format);
         command.SetAction(async (parse, ct) =>
         {
@@ -86,12 +89,32 @@ internal static class ValueCommands
                 }
             }
 
+            string? reportPath = null;
+            if (parse.GetValue(reportOption) is { } reportDir)
+            {
+                try
+                {
+                    var reportData = new ValueReportData(inputs.Loaded, summary, inputs.Period.CalibrationEnd, bg)
+                    {
+                        ObservationEnd = inputs.Period.ObservationEnd,
+                        SpendModel = ggFit,
+                        Clv = ggFit is null ? null : new ClvCalculator(bg.Model, ggFit.Model),
+                    };
+                    reportPath = ReportOutput.Save(ValueReport.Create(reportData, ct), reportDir, "value-report.html", ct);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return DataCommands.Fatal(output, error, json, $"--report '{reportDir}': {ex.Message}", report);
+                }
+            }
+
             var p = bg.Model.Parameters;
             if (json)
             {
                 Json.Write(output, new
                 {
                     customers = summary.Customers.Count,
+                    report = reportPath,
                     timeUnit = summary.Unit.ToString().ToLowerInvariant(),
                     repeatBuyers = summary.Customers.Count(c => c.Frequency > 0),
                     bgnbd = new
@@ -143,6 +166,11 @@ internal static class ValueCommands
                 else
                 {
                     output.WriteLine($"Gamma-Gamma  not fitted: {ggError}");
+                }
+
+                if (reportPath is not null)
+                {
+                    output.WriteLine($"Report: {reportPath}");
                 }
             }
 
@@ -255,6 +283,12 @@ internal static class ValueCommands
             }
         }
 
+        /// <summary>Gets the transactions of the last <see cref="LoadAsync"/>.</summary>
+        public IReadOnlyList<Transaction> Loaded { get; private set; } = [];
+
+        /// <summary>Gets the calibration end and observation end of the last <see cref="LoadAsync"/>.</summary>
+        public (DateTimeOffset CalibrationEnd, DateTimeOffset? ObservationEnd) Period { get; private set; }
+
         public async Task<(int? Exit, SummaryResult? Summary, IngestReport? Report)> LoadAsync(ParseResult parse, TextWriter output, TextWriter error, bool json, CancellationToken ct)
         {
             var path = parse.GetValue(Transactions)!;
@@ -301,6 +335,7 @@ internal static class ValueCommands
             {
                 report = await DataCommands.ReadEventsAsync(path, options, 1000, TerminalProgress.Enabled(output, json), e => transactions.Add(new Transaction(e.CustomerId, e.Timestamp, e.Amount!.Value)), ct).ConfigureAwait(false);
                 var summary = TransactionSummaryBuilder.Build(transactions, new SummaryOptions(unit, calibrationEnd) { ObservationEnd = observationEnd }, ct);
+                (Loaded, Period) = (transactions, (calibrationEnd, observationEnd));
                 return (null, summary, report);
             }
             catch (Exception ex) when (ex is IngestException or ArgumentException)
