@@ -114,6 +114,9 @@ public sealed class Chart
     /// <summary>Gets the width of a bar group in x units (1 for categories; a bin's width for histograms).</summary>
     public double BarWidth { get; init; } = 1;
 
+    /// <summary>Gets a value indicating whether bar series share one slot per category (series that never fill the same category, such as rules coloured by severity) instead of standing side by side.</summary>
+    public bool SingleBarGroup { get; init; }
+
     /// <summary>Gets a value indicating whether the bars lie horizontally (long category names such as features).</summary>
     public bool Horizontal { get; init; }
 
@@ -161,8 +164,8 @@ public sealed class Chart
             switch (s.Style)
             {
                 case SeriesStyle.Bars:
-                    var group = bars.IndexOf(s);
-                    var width = 0.8 * BarWidth / bars.Count;
+                    var group = SingleBarGroup ? 0 : bars.IndexOf(s);
+                    var width = 0.8 * BarWidth / (SingleBarGroup ? 1 : bars.Count);
                     var items = xs.Select((x, i) => new Bar
                     {
                         Position = x - (0.4 * BarWidth) + (width * (group + 0.5)),

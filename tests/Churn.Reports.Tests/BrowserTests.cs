@@ -30,6 +30,34 @@ public class BrowserTests(TelcoReport telco) : IClassFixture<TelcoReport>
     }
 
     [Fact]
+    public async Task RulesReport_LoadsEveryChart_AndCountsTheRun()
+    {
+        var run = new Churn.Rules.RuleDryRunReport(
+            100,
+            [new("payment_failed", SymptomSeverity.Critical, 12), new("quiet", SymptomSeverity.Minor, 30), new("tickets", SymptomSeverity.Minor, 20)],
+            new int[,] { { 12, 4, 3 }, { 4, 30, 8 }, { 3, 8, 20 } },
+            45,
+            6);
+        var report = RulesReport.Create(run, "customers.csv");
+        var flagged = report.Chart("flagged");
+
+        Assert.Equal([12.0], flagged.Series[0].Y);
+        Assert.Equal([20.0, 30.0], flagged.Series[1].Y);
+        Assert.Equal([45.0, 6.0, 55.0], report.Chart("mix").Series[0].Y);
+        var dir = Directory.CreateTempSubdirectory("churn-reports").FullName;
+        try
+        {
+            report.Save(Path.Combine(dir, "r.html"));
+            Assert.Contains("<td>quiet</td><td class=\"n\">4</td><td class=\"n\">30</td><td class=\"n\">8</td>", File.ReadAllText(Path.Combine(dir, "r.html")), StringComparison.Ordinal);
+            await OpenAsync(Path.Combine(dir, "r.html"), 2, "rules-report");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AssessmentAndSegmentReports_LoadEveryChart()
     {
         var rng = new Random(4);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Churn.Abstractions;
 using Churn.Data;
+using Churn.Reports;
 using Churn.Rules;
 
 namespace Churn.Cli.Commands;
@@ -124,7 +125,8 @@ internal static class RulesCommands
         var outFile = new Option<string?>("--out") { Description = "Write per-customer symptoms here (customer_id, rule_id, severity, explanation)." };
         var format = Formats.Option();
         var command = new Command("run", "Apply a rule set to every row of a table: how many customers each rule flags, their overlap, and optionally each customer's symptoms.");
-        foreach (var o in new Option[] { rulesFile, data, id, outFile, format })
+        var reportOption = ReportOutput.Option("the customers flagged per rule, the severity mix and the overlap matrix");
+        foreach (var o in new Option[] { rulesFile, data, id, outFile, format, reportOption })
         {
             command.Options.Add(o);
         }
@@ -189,11 +191,25 @@ internal static class RulesCommands
                 },
                 ct);
 
+            string? reportPath = null;
+            if (parse.GetValue(reportOption) is { } reportDir)
+            {
+                try
+                {
+                    reportPath = ReportOutput.Save(RulesReport.Create(report, Path.GetFileName(table)), reportDir, "rules-report.html", ct);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return Task.FromResult(DataCommands.Fatal(output, error, json, $"--report '{reportDir}': {ex.Message}"));
+                }
+            }
+
             if (json)
             {
                 Json.Write(output, new
                 {
                     customers = report.Customers,
+                    report = reportPath,
                     rules = report.Rules.Select(r => new { id = r.Id, flagged = r.Flagged, severity = r.Severity.ToString().ToLowerInvariant() }),
                     anyFlagged = report.AnyFlagged,
                     recapitulative = report.RecapitulativeFlagged,
@@ -211,6 +227,10 @@ internal static class RulesCommands
                 }
 
                 FeaturesCommands.WriteIngestSummary(error, table, ingest);
+                if (reportPath is not null)
+                {
+                    output.WriteLine($"Report: {reportPath}");
+                }
             }
 
             return Task.FromResult(ingest.Rejected > 0 ? ExitCodes.Rejected : ExitCodes.Ok);

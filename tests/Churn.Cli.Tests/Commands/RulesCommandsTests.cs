@@ -56,10 +56,13 @@ public sealed class RulesCommandsTests
         var data = dir.File("table.csv", Table);
         var outFile = dir.Combine("symptoms.csv");
 
-        var (exit, output, _) = await CliRunner.RunAsync("rules", "run", "--rules", rules, "--data", data, "--id", "id", "--format", "json", "--out", outFile);
+        var (exit, output, _) = await CliRunner.RunAsync("rules", "run", "--rules", rules, "--data", data, "--id", "id", "--format", "json", "--out", outFile, "--report", dir.Combine("report"));
 
         Assert.Equal(0, exit);
         var json = CliRunner.Json(output);
+        var html = File.ReadAllText(json.GetProperty("report").GetString()!);
+        Assert.Contains("Customers flagged by each rule", html, StringComparison.Ordinal);
+        Assert.Contains("<td>tickets</td><td class=\"n\">2</td>", html, StringComparison.Ordinal);
         Assert.Equal(4, json.GetProperty("customers").GetInt32());
         Assert.Equal([("tickets", 2), ("gold_quiet", 2), ("no_feedback", 2)], json.GetProperty("rules").EnumerateArray().Select(r => (r.GetProperty("id").GetString()!, r.GetProperty("flagged").GetInt32())));
         Assert.Equal(3, json.GetProperty("anyFlagged").GetInt32());
