@@ -12,12 +12,14 @@ public sealed class ValueCommandsTests
     [Fact]
     public async Task Fit_CdnowTransactions_PrintsTheContractJsonWithPublishedFigures()
     {
+        using var dir = new TempDir();
         var (exit, output, _) = await CliRunner.RunAsync(
             "value", "fit", "--transactions", Cdnow, "--customer-column", "customer_id", "--date-column", "date", "--amount-column", "amount",
-            "--date-format", "yyyyMMdd", "--calibration-end", "1997-09-30", "--time-unit", "weeks", "--format", "json");
+            "--date-format", "yyyyMMdd", "--calibration-end", "1997-09-30", "--time-unit", "weeks", "--format", "json", "--report", dir.Combine("report"));
 
         Assert.Equal(0, exit);
         var json = CliRunner.Json(output);
+        Assert.Contains("Cumulative repeat purchases", File.ReadAllText(json.GetProperty("report").GetString()!), StringComparison.Ordinal);
         Assert.Equal(2357, json.GetProperty("customers").GetInt32());
         var bg = json.GetProperty("bgnbd");
         FourDigits(0.2426, bg.GetProperty("r").GetDouble());
