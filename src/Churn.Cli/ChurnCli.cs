@@ -23,11 +23,35 @@ internal static class ChurnCli
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Action<RootCommand>? extend = null, CancellationToken cancellationToken = default)
     {
         var root = Build(output, error);
+        var verbose = new Option<bool>("--verbose") { Description = "On an internal error, also print the stack trace.", Recursive = true };
+        root.Options.Add(verbose);
+        extend?.Invoke(root);
         var parse = root.Parse(args);
-        var config = new InvocationConfiguration { Output = output, Error = error };
-        return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+
+        // Exceptions the commands do not turn into a message are bugs: one line and exit 4, the stack trace only with --verbose.
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("cancelled.").ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception ex)
+        {
+            await error.WriteLineAsync($"internal error: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync("This is a bug in churn, not a problem with your input. Please report it to the Churn.Sdk issue tracker with the command you ran" + (parse.GetValue(verbose) ? " and the trace below." : " (run it again with --verbose for the stack trace).")).ConfigureAwait(false);
+            if (parse.GetValue(verbose))
+            {
+                await error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Internal;
+        }
     }
 }

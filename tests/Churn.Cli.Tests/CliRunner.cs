@@ -9,7 +9,7 @@ internal static class CliRunner
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await ChurnCli.RunAsync(args, output, error, TestContext.Current.CancellationToken);
+        var exit = await ChurnCli.RunAsync(args, output, error, cancellationToken: TestContext.Current.CancellationToken);
         return (exit, output.ToString(), error.ToString());
     }
 

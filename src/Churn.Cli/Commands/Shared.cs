@@ -13,6 +13,12 @@ internal static class ExitCodes
     public const int Ok = 0;
     public const int Rejected = 1;
     public const int Fatal = 2;
+
+    /// <summary>A bug: an exception no command turned into a message.</summary>
+    public const int Internal = 4;
+
+    /// <summary>Stopped by Ctrl-C (128 + SIGINT, as shells report it).</summary>
+    public const int Cancelled = 130;
 }
 
 /// <summary>Options shared by the commands that read an events CSV.</summary>

@@ -42,6 +42,10 @@ public sealed class CsvTableOptions
     /// <value>The default is none.</value>
     public IList<string> NumberColumns { get; set; } = [];
 
+    /// <summary>Gets or sets the largest magnitude a number may have; a larger one rejects its row like a non-finite one (models hold numbers in single precision: <see cref="float.MaxValue"/>).</summary>
+    /// <value>The default is <see cref="double.MaxValue"/>.</value>
+    public double NumberLimit { get; set; } = double.MaxValue;
+
     /// <summary>Gets or sets a value indicating whether other columns whose every value is an instant (at least a full date, such as 2026-01-01) are read as instants instead of text.</summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool InferDates { get; set; }
@@ -220,7 +224,7 @@ public sealed class CsvTable
                         }
                         else if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
                         {
-                            if (!double.IsFinite(x))
+                            if (!double.IsFinite(x) || Math.Abs(x) > options.NumberLimit)
                             {
                                 nonFinite.Add((row, i, v.ToString()));
                             }
@@ -326,7 +330,9 @@ public sealed class CsvTable
         {
             if (kind[column] == CsvColumnKind.Number && drop.Add(row))
             {
-                rowErrors.Add(new IngestError(source, lines[row], column + 1, names[column], $"'{value}' is not a finite number"));
+                rowErrors.Add(new IngestError(source, lines[row], column + 1, names[column], double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var big) && double.IsFinite(big)
+                    ? $"'{value}' is beyond ±{options.NumberLimit.ToString("G3", CultureInfo.InvariantCulture)}, the largest number it may hold"
+                    : $"'{value}' is not a finite number"));
             }
         }
 
@@ -430,9 +436,9 @@ public sealed class CsvTable
                 {
                     numbers[k][count] = double.NaN;
                 }
-                else if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x))
+                else if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x) || Math.Abs(x) > options.NumberLimit)
                 {
-                    (problem, at) = ($"'{(v.Length <= 40 ? v.ToString() : string.Concat(v[..37], "..."))}' is not a finite number", numberColumns[k]);
+                    (problem, at) = ($"'{(v.Length <= 40 ? v.ToString() : string.Concat(v[..37], "..."))}' is {(double.IsFinite(x) ? $"beyond ±{options.NumberLimit.ToString("G3", CultureInfo.InvariantCulture)}, the largest number it may hold" : "not a finite number")}", numberColumns[k]);
                 }
                 else
                 {

@@ -170,7 +170,7 @@ public sealed class ChurnModel : IChurnScorer
 
         try
         {
-            using var zip = ZipFile.OpenRead(path);
+            using var zip = new ZipArchive(new MemoryStream(ModelContainer.Read(path), writable: false), ZipArchiveMode.Read);
             var metadata = ReadMetadata(zip, path);
             if (metadata.Format != ModelMetadata.CurrentFormat)
             {
@@ -193,23 +193,20 @@ public sealed class ChurnModel : IChurnScorer
                         + (extension == "zip"
                             ? "ML.NET learners live in the Churn.Modeling.MLNet package: reference it and load with ChurnModel.Load(path, LearnerCatalog.Default.WithMLNet()), or retrain with the default learners (churn model train)."
                             : "Register the package that provides it, or retrain (churn model train)."));
-                using var stream = entry.Open();
-                using var copy = new MemoryStream();
-                stream.CopyTo(copy);
-                copy.Position = 0;
+                using var copy = ModelContainer.ReadEntry(entry, path);
                 fitted.Add(learner.Load(copy, width));
             }
 
             var isotonic = metadata.IsotonicX is null || metadata.IsotonicY is null ? null : new IsotonicCalibrator(metadata.IsotonicX, metadata.IsotonicY);
             return new ChurnModel(featurizer, fitted, new PlattCalibrator(metadata.CalibratorA, metadata.CalibratorB), isotonic, metadata);
         }
-        catch (Exception ex) when (ex is InvalidDataException or JsonException or FormatException or InvalidOperationException or EndOfStreamException or ArgumentException or NotSupportedException or IOException)
+        catch (Exception ex) when (ex is InvalidDataException or JsonException or FormatException or InvalidOperationException or EndOfStreamException or ArgumentException or NotSupportedException or IOException or IndexOutOfRangeException or NullReferenceException or OverflowException or KeyNotFoundException)
         {
             throw new ModelFileException($"'{path}' is not a readable churn model (corrupt or truncated): {ex.Message}", ex);
         }
     }
 
-    /// <summary>Saves the model. The file is written beside the target and moved into place, so an existing file is replaced whole or not at all.</summary>
+    /// <summary>Saves the model, sealed: a header with the payload's length and SHA-256 before the zip of metadata and learners, so that <see cref="Load"/> refuses any change to the file. The file is written beside the target and moved into place, so an existing file is replaced whole or not at all.</summary>
     /// <param name="path">The file to write.</param>
     public void Save(string path)
     {
@@ -218,8 +215,8 @@ public sealed class ChurnModel : IChurnScorer
         var temp = Path.Combine(Path.GetDirectoryName(full) ?? ".", $".{Path.GetFileName(full)}.{Path.GetRandomFileName()}.tmp");
         try
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+            using var payload = new MemoryStream();
+            using (var zip = new ZipArchive(payload, ZipArchiveMode.Create, leaveOpen: true))
             {
                 using (var w = zip.CreateEntry("metadata.json").Open())
                 {
@@ -231,6 +228,12 @@ public sealed class ChurnModel : IChurnScorer
                     using var entry = zip.CreateEntry($"learner-{i}.{_learners[i].Learner.EntryExtension}").Open();
                     _learners[i].Save(entry);
                 }
+            }
+
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                ModelContainer.Write(file, payload.GetBuffer().AsSpan(0, (int)payload.Length));
+                file.Flush(flushToDisk: true);
             }
 
             File.Move(temp, full, overwrite: true);
@@ -492,8 +495,11 @@ public sealed class ChurnModel : IChurnScorer
     private static ModelMetadata ReadMetadata(ZipArchive zip, string path)
     {
         var entry = zip.GetEntry("metadata.json") ?? throw new ModelFileException($"'{path}' has no metadata.json: it is not a churn model file.");
-        using var stream = entry.Open();
-        return JsonSerializer.Deserialize(stream, ModelJsonContext.Default.ModelMetadata) ?? throw new ModelFileException($"'{path}' has an empty metadata.json.");
+        using var stream = ModelContainer.ReadEntry(entry, path);
+        var metadata = JsonSerializer.Deserialize(stream, ModelJsonContext.Default.ModelMetadata) ?? throw new ModelFileException($"'{path}' has an empty metadata.json.");
+        return metadata.Learners is null || metadata.Features is null
+            ? throw new ModelFileException($"'{path}' has metadata without learners or features: the file is damaged.")
+            : metadata;
     }
 }
 

@@ -154,6 +154,7 @@ public sealed class ChurnModelTrainer
     /// <exception cref="ArgumentException">The table has no labels, or fewer churners or non-churners than folds.</exception>
     public TrainingResult Train(ModelTable table, CancellationToken cancellationToken = default)
     {
+        CheckNumbers(table);
         var cv = CrossValidate(table, cancellationToken);
         var model = Fit(table, cv, cancellationToken);
         return new TrainingResult(model, cv);
@@ -166,6 +167,7 @@ public sealed class ChurnModelTrainer
     /// <exception cref="ArgumentException">The table has no labels, or a class has fewer rows than folds.</exception>
     public CrossValidationResult CrossValidate(ModelTable table, CancellationToken cancellationToken = default)
     {
+        CheckNumbers(table);
         var labels = Labels(table);
         var folds = AssignFolds(labels, _options.Folds, _options.Seed);
         var raw = new double[table.Count];
@@ -226,6 +228,28 @@ public sealed class ChurnModelTrainer
         var model = Fit(trainTable, CrossValidate(trainTable, cancellationToken), cancellationToken);
         var testTable = table.Subset(test);
         return MetricsCalculator.Compute(model.Score(testTable), [.. testTable.Labels!], _options.Profit);
+    }
+
+    /// <summary>Refuses numbers a learner cannot hold (non-finite, or beyond single precision), naming the column and row.</summary>
+    private static void CheckNumbers(ModelTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        foreach (var column in table.Columns)
+        {
+            if (column.Numbers is not { } numbers)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < numbers.Length; i++)
+            {
+                var x = numbers[i];
+                if (double.IsInfinity(x) || Math.Abs(x) > float.MaxValue)
+                {
+                    throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Column '{column.Name}', row {i + 1}{(table.Ids is { } ids ? $" ('{ids[i]}')" : string.Empty)}: {x:G4} is beyond ±3.4e38, the largest number a model can hold."), nameof(table));
+                }
+            }
+        }
     }
 
     private static bool[] Labels(ModelTable table)

@@ -218,9 +218,16 @@ internal static class LogisticRegression
                     slope = Dot(grad, direction);
                 }
 
+                if (!double.IsFinite(f) || !double.IsFinite(slope))
+                {
+                    throw new ArgumentException("The logistic learner met a value it cannot use (the objective is not finite): the training data holds numbers too large.");
+                }
+
                 var step = s.Count == 0 ? Math.Min(1, 1 / Math.Sqrt(-slope)) : 1;
                 double fNext;
-                while (true)
+
+                // At most 60 halvings (step below 1e-18 of the first): the search always ends.
+                for (var halvings = 0; ; halvings++)
                 {
                     for (var k = 0; k < dimension; k++)
                     {
@@ -228,7 +235,7 @@ internal static class LogisticRegression
                     }
 
                     fNext = Evaluate(next, nextGrad);
-                    if (fNext <= f + (1e-4 * step * slope) || step < 1e-12)
+                    if (fNext <= f + (1e-4 * step * slope) || step < 1e-12 || halvings >= 60)
                     {
                         break;
                     }

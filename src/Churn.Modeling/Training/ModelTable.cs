@@ -155,6 +155,7 @@ public sealed class ModelTable
                 TextColumns = [.. new[] { label, id }.OfType<string>()],
                 DateColumns = asOf is null ? [] : [asOf],
                 RequiredColumns = label is null ? [] : [label],
+                NumberLimit = float.MaxValue,
             });
         }
         catch (IngestException ex) when (ex.Error is { Line: 1 } error && error.ColumnName is { } missing)
@@ -242,6 +243,7 @@ public sealed class ModelTable
         {
             NumberColumns = [.. featurizer.Specs.Where(s => s.Kind == ModelColumnKind.Numeric).Select(s => s.Name)],
             TextColumns = [.. featurizer.Specs.Where(s => s.Kind == ModelColumnKind.Categorical).Select(s => s.Name), .. id is null ? Array.Empty<string>() : [id]],
+            NumberLimit = float.MaxValue,
         };
         IEnumerable<CsvTable> blocks;
         try

@@ -116,6 +116,6 @@ public sealed class ModelCommandsTests
         var (exit, _, error) = await CliRunner.RunAsync("model", "score", "--model", dir.File("bad.model", "garbage"), "--data", Telco, "--out", dir.Combine("s.csv"));
 
         Assert.Equal(2, exit);
-        Assert.Contains("corrupt or truncated", error, StringComparison.Ordinal);
+        Assert.Contains("is not a churn model file", error, StringComparison.Ordinal);
     }
 }

@@ -145,7 +145,7 @@ public sealed class ChurnModelTrainerTests
             model.Save(path);
             var bytes = File.ReadAllBytes(path);
             File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-            Assert.Contains("corrupt or truncated", Assert.Throws<ModelFileException>(() => ChurnModel.Load(path, TestLearners.Catalog)).Message, StringComparison.Ordinal);
+            Assert.Contains("is truncated", Assert.Throws<ModelFileException>(() => ChurnModel.Load(path, TestLearners.Catalog)).Message, StringComparison.Ordinal);
             File.WriteAllText(path, "not a model");
             Assert.Throws<ModelFileException>(() => ChurnModel.Load(path, TestLearners.Catalog));
             Assert.Throws<ModelFileException>(() => ChurnModel.Load(path + ".missing", TestLearners.Catalog));
@@ -172,7 +172,10 @@ public sealed class ChurnModelTrainerTests
             model.Save(path);
             Assert.Equal(model.Score(table), ChurnModel.Load(path, TestLearners.Catalog).Score(table));
 
-            // Cut the trees entry short inside an otherwise valid zip.
+            // Behind the sealed envelope, the loaders check what they read too: take the bare zip (as files
+            // written before the envelope are) and cut the trees entry short inside it.
+            File.WriteAllBytes(path, File.ReadAllBytes(path)[49..]);
+            Assert.Equal(model.Score(table), ChurnModel.Load(path, TestLearners.Catalog).Score(table));
             using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
             {
                 var entry = zip.GetEntry("learner-0.trees")!;
