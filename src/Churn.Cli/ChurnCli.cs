@@ -6,6 +6,17 @@ namespace Churn.Cli;
 /// <summary>The <c>churn</c> command tree. Output goes to the given writers so that tests can run it in-process.</summary>
 internal static class ChurnCli
 {
+    private static Stack<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new Stack<string>();
+        for (var r = result; r?.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent)
+        {
+            names.Push(r.Command.Name);
+        }
+
+        return names;
+    }
+
     public static RootCommand Build(TextWriter output, TextWriter error)
     {
         var root = new RootCommand("churn: customer churn early warning from the command line (Churn.Sdk).");
@@ -30,6 +41,17 @@ internal static class ChurnCli
         root.Options.Add(verbose);
         extend?.Invoke(root);
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // Usage errors: the reasons and a pointer to --help, not a help dump; exit 2 (1 means rows were rejected).
+            foreach (var e in parse.Errors)
+            {
+                await error.WriteLineAsync("error: " + e.Message).ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync($"Run '{string.Join(' ', ["churn", .. parse.CommandResult.Command.Name == root.Name ? [] : CommandPath(parse.CommandResult)])} --help' for the options.").ConfigureAwait(false);
+            return ExitCodes.Fatal;
+        }
 
         // Exceptions the commands do not turn into a message are bugs: one line and exit 4, the stack trace only with --verbose.
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

@@ -86,15 +86,15 @@ internal static class LabelsCommands
             }
 
             var outPath = parse.GetValue(outFile)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-            using (var writer = new StreamWriter(outPath, append: false, new System.Text.UTF8Encoding(false)))
+            AtomicFile.Write(outPath, stream =>
             {
+                using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false));
                 writer.Write("customer_id,as_of,churned\n");
                 foreach (var l in labels)
                 {
-                    writer.Write($"{l.CustomerId},{l.AsOf.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ},{(l.Churned ? "true" : "false")}\n");
+                    writer.Write($"{CsvField.Quote(l.CustomerId.Value)},{l.AsOf.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ},{(l.Churned ? "true" : "false")}\n");
                 }
-            }
+            });
 
             var churned = labels.Count(l => l.Churned);
             if (json)

@@ -36,7 +36,7 @@ internal sealed class EventColumnOptions
 
     public Option<string?> TimeFormat { get; } = new("--time-format") { Description = "Exact .NET date format such as yyyyMMdd or dd/MM/yyyy HH:mm (default: ISO 8601). Times without an offset are UTC." };
 
-    public Option<char> Delimiter { get; } = new("--delimiter") { Description = "Field delimiter.", DefaultValueFactory = _ => ',' };
+    public Option<char> Delimiter { get; } = Delimiters.Option();
 
     public void AddTo(Command command)
     {
@@ -185,6 +185,41 @@ internal sealed class ProgressStream(Stream inner, IProgress<double> progress) :
 
         return n;
     }
+}
+
+/// <summary>The <c>--delimiter</c> option: one character, or a name for the ones a shell makes awkward (tab, space, semicolon, pipe).</summary>
+internal static class Delimiters
+{
+    public static Option<char> Option() => new("--delimiter")
+    {
+        Description = "Field delimiter: one character, or tab, space, semicolon, pipe, comma (\\t also means tab).",
+        DefaultValueFactory = _ => ',',
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 0 ? "," : result.Tokens[0].Value;
+            switch (text.ToLowerInvariant())
+            {
+                case "tab" or "\\t" or "\t":
+                    return '\t';
+                case "space":
+                    return ' ';
+                case "semicolon":
+                    return ';';
+                case "pipe":
+                    return '|';
+                case "comma":
+                    return ',';
+            }
+
+            if (text.Length == 1 && text[0] is not '"' and not '\r' and not '\n')
+            {
+                return text[0];
+            }
+
+            result.AddError($"--delimiter '{text}' is not one character; use a single character, or tab, space, semicolon, pipe or comma.");
+            return ',';
+        },
+    };
 }
 
 /// <summary>Quotes a CSV field when it needs it (RFC 4180).</summary>

@@ -140,12 +140,17 @@ internal static class ValueCommands
                             standardErrors = new { r = pf.StandardErrors.R, alpha = pf.StandardErrors.Alpha, s = pf.StandardErrors.S, beta = pf.StandardErrors.Beta },
                             diagnostics = pf.Diagnostics,
                         },
-                    transactions = new { read = report.Read, accepted = report.Accepted, rejected = report.Rejected, mergedSameDay = summary.MergedSameDay, afterObservationEnd = summary.AfterObservationEnd },
+                    transactions = new { read = report.Read, accepted = report.Accepted, rejected = report.Rejected, mergedSameDay = summary.MergedSameDay, afterObservationEnd = summary.AfterObservationEnd, purchases = inputs.Loaded.Count, notPurchases = inputs.Skipped.NotPurchases, purchasesWithoutAmount = inputs.Skipped.WithoutAmount },
                 });
             }
             else
             {
                 FeaturesCommands.WriteIngestSummary(error, parse.GetValue(inputs.Transactions)!, report);
+                if (inputs.Skipped.NotPurchases + inputs.Skipped.WithoutAmount > 0)
+                {
+                    output.WriteLine($"{inputs.Loaded.Count:N0} purchases; left out {inputs.Skipped.NotPurchases:N0} other events and {inputs.Skipped.WithoutAmount:N0} purchases without an amount.");
+                }
+
                 output.WriteLine($"{summary.Customers.Count:N0} customers, {summary.Customers.Count(c => c.Frequency > 0):N0} repeat buyers; time unit: {summary.Unit.ToString().ToLowerInvariant()}.");
                 output.WriteLine($"BG/NBD       r = {p.R:G5} (±{bg.StandardErrors.R:G2})  alpha = {p.Alpha:G5} (±{bg.StandardErrors.Alpha:G2})  a = {p.A:G5} (±{bg.StandardErrors.A:G2})  b = {p.B:G5} (±{bg.StandardErrors.B:G2})  LL = {bg.LogLikelihood:F2}  [{bg.Diagnostics.Message}, {bg.Diagnostics.Iterations} iterations]");
                 if (pf is not null)
@@ -266,7 +271,9 @@ internal static class ValueCommands
 
         public Option<string?> DateFormat { get; } = new("--date-format") { Description = "Exact .NET date format such as yyyyMMdd (default: ISO 8601)." };
 
-        public Option<char> Delimiter { get; } = new("--delimiter") { Description = "Field delimiter.", DefaultValueFactory = _ => ',' };
+        public Option<char> Delimiter { get; } = Delimiters.Option();
+
+        public Option<string?> Type { get; } = new("--type-column") { Description = "Column holding the event type, for an events file: only purchases count (default: 'type' when the header has it; 'none' reads every row as a purchase)." };
 
         public Option<string> CalibrationEnd { get; } = new("--calibration-end") { Description = "Last day of the calibration period; later purchases are holdout.", Required = true };
 
@@ -277,7 +284,7 @@ internal static class ValueCommands
 
         public void AddTo(Command command)
         {
-            foreach (var o in new Option[] { Transactions, Customer, Date, Amount, DateFormat, Delimiter, CalibrationEnd, ObservationEnd, TimeUnit })
+            foreach (var o in new Option[] { Transactions, Customer, Date, Amount, DateFormat, Delimiter, Type, CalibrationEnd, ObservationEnd, TimeUnit })
             {
                 command.Options.Add(o);
             }
@@ -285,6 +292,9 @@ internal static class ValueCommands
 
         /// <summary>Gets the transactions of the last <see cref="LoadAsync"/>.</summary>
         public IReadOnlyList<Transaction> Loaded { get; private set; } = [];
+
+        /// <summary>Gets how many rows of the last <see cref="LoadAsync"/> were events other than purchases, and purchases without an amount (both left out).</summary>
+        public (long NotPurchases, long WithoutAmount) Skipped { get; private set; }
 
         /// <summary>Gets the calibration end and observation end of the last <see cref="LoadAsync"/>.</summary>
         public (DateTimeOffset CalibrationEnd, DateTimeOffset? ObservationEnd) Period { get; private set; }
@@ -317,14 +327,23 @@ internal static class ValueCommands
             {
                 return (DataCommands.Fatal(output, error, json, $"--time-unit '{parse.GetValue(TimeUnit)}' is not days, weeks or months."), null, null);
             }
+            // An events file (with a type column) counts its purchases only; a transactions file is all purchases.
+            var delimiter = parse.GetValue(Delimiter);
+            var header = (File.ReadLines(path).FirstOrDefault() ?? string.Empty).Split(delimiter).Select(h => h.Trim().Trim('"')).ToArray();
+            var typeColumn = parse.GetValue(Type) switch
+            {
+                "none" => null,
+                { } named => named,
+                null => header.Contains("type", StringComparer.Ordinal) ? "type" : null,
+            };
             var options = new CsvEventReaderOptions
             {
                 CustomerColumn = parse.GetValue(Customer)!,
                 TimeColumn = parse.GetValue(Date)!,
-                TypeColumn = null,
+                TypeColumn = typeColumn,
                 AmountColumn = parse.GetValue(Amount)!,
                 AmountColumnRequired = true,
-                RequireAmount = true,
+                RequireAmount = typeColumn is null,
                 EventIdColumn = null,
                 TimeFormat = parse.GetValue(DateFormat),
                 Delimiter = parse.GetValue(Delimiter),
@@ -333,7 +352,23 @@ internal static class ValueCommands
             IngestReport report;
             try
             {
-                report = await DataCommands.ReadEventsAsync(path, options, 1000, TerminalProgress.Enabled(output, json), e => transactions.Add(new Transaction(e.CustomerId, e.Timestamp, e.Amount!.Value)), ct).ConfigureAwait(false);
+                long notPurchases = 0, withoutAmount = 0;
+                report = await DataCommands.ReadEventsAsync(path, options, 1000, TerminalProgress.Enabled(output, json), e =>
+                {
+                    if (e.Type != Churn.Abstractions.CustomerEventType.Purchase)
+                    {
+                        notPurchases++;
+                    }
+                    else if (e.Amount is not { } amount)
+                    {
+                        withoutAmount++;
+                    }
+                    else
+                    {
+                        transactions.Add(new Transaction(e.CustomerId, e.Timestamp, amount));
+                    }
+                }, ct).ConfigureAwait(false);
+                Skipped = (notPurchases, withoutAmount);
                 var summary = TransactionSummaryBuilder.Build(transactions, new SummaryOptions(unit, calibrationEnd) { ObservationEnd = observationEnd }, ct);
                 (Loaded, Period) = (transactions, (calibrationEnd, observationEnd));
                 return (null, summary, report);

@@ -189,13 +189,25 @@ public sealed class ModelTable
         {
             var values = csv.Columns[labelIndex].Texts!;
             var distinct = values.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-            positive ??= distinct.FirstOrDefault(v => v is "1" || v!.Equals("yes", StringComparison.OrdinalIgnoreCase) || v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("churn", StringComparison.OrdinalIgnoreCase) || v.Equals("churned", StringComparison.OrdinalIgnoreCase));
+
+            // The same value written as text or as a number (1 and 1.0) is the same label.
+            static bool Same(string? value, string wanted) =>
+                string.Equals(value, wanted, StringComparison.OrdinalIgnoreCase)
+                || (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var a)
+                    && double.TryParse(wanted, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var b) && a == b);
+            var given = positive is not null;
+            positive ??= distinct.FirstOrDefault(v => Same(v, "1") || v!.Equals("yes", StringComparison.OrdinalIgnoreCase) || v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("churn", StringComparison.OrdinalIgnoreCase) || v.Equals("churned", StringComparison.OrdinalIgnoreCase));
             if (positive is null || distinct.Count > 2)
             {
                 throw new ArgumentException($"The label '{csv.Columns[labelIndex].Name}' has the values {string.Join(", ", distinct.Take(10))}; name the churn value with --positive (a label has two values).");
             }
 
-            labels = [.. values.Select(v => string.Equals(v, positive, StringComparison.OrdinalIgnoreCase))];
+            if (given && !distinct.Any(v => Same(v, positive)))
+            {
+                throw new ArgumentException($"--positive '{positive}' is none of the values of the label '{csv.Columns[labelIndex].Name}': {string.Join(", ", distinct.Take(10))}.");
+            }
+
+            labels = [.. values.Select(v => Same(v, positive))];
         }
 
         var columns = new List<ModelColumn>();

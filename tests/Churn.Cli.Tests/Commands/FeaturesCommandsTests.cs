@@ -62,4 +62,17 @@ public sealed class FeaturesCommandsTests
         Assert.Equal(1, CliRunner.Json(output).GetProperty("churned").GetInt32());
         Assert.Equal(["customer_id,as_of,churned", "c1,2026-01-05T00:00:00Z,true", "c2,2026-01-05T00:00:00Z,false"], File.ReadAllLines(outFile));
     }
+
+    [Fact]
+    public async Task LabelsBuild_QuotesIdsThatHoldCommas()
+    {
+        using var dir = new TempDir();
+        var events = dir.File("events.csv", "customer_id,timestamp,type\n\"acme, inc\",2026-01-01,subscription_start\n\"acme, inc\",2026-01-15,subscription_cancel\nc2,2026-01-01,subscription_start\nc2,2026-03-01,login\n");
+        var outFile = dir.Combine("labels.csv");
+
+        var (exit, _, _) = await CliRunner.RunAsync("labels", "build", "--events", events, "--as-of", "2026-01-05", "--horizon", "30", "--out", outFile);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(["customer_id,as_of,churned", "\"acme, inc\",2026-01-05T00:00:00Z,true", "c2,2026-01-05T00:00:00Z,false"], File.ReadAllLines(outFile));
+    }
 }

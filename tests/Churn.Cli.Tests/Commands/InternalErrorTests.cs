@@ -38,3 +38,35 @@ public sealed class InternalErrorTests
         return (exit, error.ToString());
     }
 }
+
+public sealed class UsageErrorTests
+{
+    [Fact]
+    public async Task UsageErrors_ExitTwo_WithTheReason_AndNoHelpDump()
+    {
+        var (exit, output, error) = await CliRunner.RunAsync("model", "trian");
+        var (delimiterExit, _, delimiterError) = await CliRunner.RunAsync("data", "validate", "--events", "x.csv", "--delimiter", "ab");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Unrecognized command or argument 'trian'", error, StringComparison.Ordinal);
+        Assert.Contains("Run 'churn model --help'", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Usage:", output + error, StringComparison.Ordinal);
+        Assert.Equal(2, delimiterExit);
+        Assert.Contains("--delimiter 'ab' is not one character", delimiterError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\\t")]
+    [InlineData("tab")]
+    [InlineData("\t")]
+    public async Task Delimiter_TabCanBeWrittenAsAShellAllows(string delimiter)
+    {
+        using var dir = new TempDir();
+        var events = dir.File("events.tsv", "customer_id\ttimestamp\ttype\nc1\t2026-01-01\tlogin\nc2\t2026-01-02\tpurchase\n");
+
+        var (exit, output, _) = await CliRunner.RunAsync("data", "validate", "--events", events, "--delimiter", delimiter, "--format", "json");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(2, CliRunner.Json(output).GetProperty("accepted").GetInt32());
+    }
+}

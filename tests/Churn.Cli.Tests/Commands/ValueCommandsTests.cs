@@ -75,4 +75,25 @@ public sealed class ValueCommandsTests
         Assert.Equal((3, 1, 2), (json.GetProperty("read").GetInt32(), json.GetProperty("accepted").GetInt32(), json.GetProperty("rejected").GetInt32()));
         Assert.Equal(3, json.GetProperty("errors")[0].GetProperty("line").GetInt32());
     }
+
+    [Fact]
+    public async Task Fit_OnAnEventsFile_CountsOnlyPurchases()
+    {
+        using var dir = new TempDir();
+        var data = dir.Combine("base");
+        Assert.Equal(0, (await CliRunner.RunAsync("data", "generate", "--customers", "300", "--seed", "4", "--out", data)).Exit);
+        var events = Path.Combine(data, "events.csv");
+        var header = File.ReadLines(events).First().Split(',');
+        var rows = File.ReadLines(events).Skip(1).Select(l => l.Split(',')).ToList();
+        var purchases = rows.Count(r => r[Array.IndexOf(header, "type")] == "purchase");
+
+        var (exit, output, error) = await CliRunner.RunAsync("value", "fit", "--transactions", events, "--date-column", "timestamp", "--calibration-end", "2025-10-01", "--time-unit", "weeks", "--format", "json");
+
+        Assert.True(exit == 0, error);
+        var tx = CliRunner.Json(output).GetProperty("transactions");
+        Assert.Equal(purchases, tx.GetProperty("purchases").GetInt32());
+        Assert.Equal(rows.Count - purchases, tx.GetProperty("notPurchases").GetInt64());
+        Assert.True(purchases < rows.Count / 2, $"{purchases} purchases of {rows.Count} events");
+        Assert.DoesNotContain("amount is empty", error, StringComparison.Ordinal);
+    }
 }

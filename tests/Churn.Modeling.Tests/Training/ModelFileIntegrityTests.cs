@@ -151,3 +151,30 @@ public sealed class HugeNumberTests
         }
     }
 }
+
+/// <summary>A label written as a number matches however it is written; a churn value that matches nothing says what there is.</summary>
+public sealed class LabelValueTests
+{
+    [Fact]
+    public void Positive_MatchesNumbersWrittenAnotherWay_AndAMissSaysWhatThereIs()
+    {
+        var dir = Directory.CreateTempSubdirectory("churn-labels").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "t.csv");
+            File.WriteAllText(path, "x,churned\n1,1.0\n2,0.0\n3,1.0\n4,0.0\n");
+
+            var table = ModelTable.FromCsv(path, "churned", "1");
+            var inferred = ModelTable.FromCsv(path, "churned");
+            var ex = Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(path, "churned", "yes"));
+
+            Assert.Equal([true, false, true, false], table.Labels);
+            Assert.Equal([true, false, true, false], inferred.Labels);
+            Assert.Contains("--positive 'yes' is none of the values of the label 'churned': 1.0, 0.0", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
