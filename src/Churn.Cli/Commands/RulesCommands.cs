@@ -126,7 +126,8 @@ internal static class RulesCommands
         var format = Formats.Option();
         var command = new Command("run", "Apply a rule set to every row of a table: how many customers each rule flags, their overlap, and optionally each customer's symptoms.");
         var reportOption = ReportOutput.Option("the customers flagged per rule, the severity mix and the overlap matrix");
-        foreach (var o in new Option[] { rulesFile, data, id, outFile, format, reportOption })
+        var asOfOption = new Option<string?>("--as-of") { Description = "The instant days are counted from (daysSince) for rows without an as_of column or value; required then, never the clock." };
+        foreach (var o in new Option[] { rulesFile, data, id, asOfOption, outFile, format, reportOption })
         {
             command.Options.Add(o);
         }
@@ -167,12 +168,30 @@ internal static class RulesCommands
             }
 
             var compiled = CompiledRuleSet.Compile(set!, inferred.Schema);
+            DateTimeOffset? fallback = null;
+            if (parse.GetValue(asOfOption) is { } asOfText)
+            {
+                if (!Dates.TryParse(asOfText, out var at))
+                {
+                    return Task.FromResult(DataCommands.Fatal(output, error, json, $"--as-of '{asOfText}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z)."));
+                }
+
+                fallback = at;
+            }
+
+            // Rules that count days need an instant; the clock would make the result depend on the day it runs.
+            var dated = compiled.Rules.FirstOrDefault(r => r.Condition.Variables.Any(v => v.Type == RuleValueType.Date));
+            if (dated is not null && fallback is null && !inferred.HasInstants)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, $"rule '{dated.Rule.Id}' counts days from an instant, but {Path.GetFileName(table)} has no as_of column (or some rows leave it blank): give --as-of, for example --as-of 2026-01-01."));
+            }
+
             using var writer = parse.GetValue(outFile) is { } o ? new StreamWriter(o, append: false, new System.Text.UTF8Encoding(false)) : null;
             writer?.Write("customer_id,rule_id,severity,explanation\n");
             var threshold = set!.MinorThreshold ?? 3;
             var report = RuleDryRun.Run(
                 compiled,
-                inferred.Rows(),
+                inferred.Rows(fallback ?? DateTimeOffset.UnixEpoch),
                 threshold,
                 writer is null ? null : (customer, input, fired) =>
                 {
@@ -256,6 +275,9 @@ internal static class RulesCommands
 
         public RuleSchema Schema { get; }
 
+        /// <summary>Gets a value indicating whether every row has its instant (an as_of column without blanks).</summary>
+        public bool HasInstants => _asOf >= 0 && _csv.Columns[_asOf].Dates!.All(t => t != long.MinValue);
+
         public static Table Read(string path, string? idColumn, IngestReport report, CancellationToken ct)
         {
             CsvTable csv;
@@ -282,10 +304,11 @@ internal static class RulesCommands
             return new Table(csv, id, schema);
         }
 
-        public IEnumerable<(CustomerId, RuleInput)> Rows()
+        /// <summary>The rows, each at its as_of instant, else at <paramref name="fallback"/>.</summary>
+        public IEnumerable<(CustomerId, RuleInput)> Rows(DateTimeOffset fallback)
         {
             var slot = _csv.Columns.Select(c => Schema.TryGet(c.Name, out var v) ? v.Index : -1).ToArray();
-            var now = TimeProvider.System.GetUtcNow();
+            var now = fallback;
             for (var r = 0; r < _csv.RowCount; r++)
             {
                 var id = _id >= 0 ? _csv.Columns[_id].Texts![r]! : (_csv.Lines[r] - 1).ToString(CultureInfo.InvariantCulture);

@@ -83,4 +83,26 @@ public sealed class RulesCommandsTests
         Assert.Equal(2, exit);
         Assert.Contains("id column 'customer'", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_RulesThatCountDays_NeedAnInstant_NeverTheClock()
+    {
+        using var dir = new TempDir();
+        var rules = dir.File("dated.json", """
+            { "version": "1", "rules": [ { "id": "new", "expression": "daysSince(signup_date) < 60", "severity": "minor", "weight": 1 } ] }
+            """);
+        var withoutInstant = dir.File("t.csv", "id,signup_date\na,2025-12-01\nb,2025-06-01\n");
+        var withInstant = dir.File("u.csv", "id,signup_date,as_of\na,2025-12-01,2026-01-01\nb,2025-06-01,2026-01-01\n");
+
+        var (missingExit, _, missingError) = await CliRunner.RunAsync("rules", "run", "--rules", rules, "--data", withoutInstant, "--id", "id");
+        var (givenExit, givenOut, _) = await CliRunner.RunAsync("rules", "run", "--rules", rules, "--data", withoutInstant, "--id", "id", "--as-of", "2026-01-01", "--format", "json");
+        var (columnExit, columnOut, _) = await CliRunner.RunAsync("rules", "run", "--rules", rules, "--data", withInstant, "--id", "id", "--format", "json");
+
+        Assert.Equal(2, missingExit);
+        Assert.Contains("rule 'new' counts days from an instant", missingError, StringComparison.Ordinal);
+        Assert.Contains("--as-of", missingError, StringComparison.Ordinal);
+        Assert.Equal((0, 0), (givenExit, columnExit));
+        Assert.Equal(1, CliRunner.Json(givenOut).GetProperty("rules")[0].GetProperty("flagged").GetInt32());
+        Assert.Equal(1, CliRunner.Json(columnOut).GetProperty("rules")[0].GetProperty("flagged").GetInt32());
+    }
 }
