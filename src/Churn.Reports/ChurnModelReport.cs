@@ -195,31 +195,9 @@ public static class ChurnModelReport
     /// <returns>The points.</returns>
     public static IReadOnlyList<(double Fpr, double Tpr)> RocPoints(IReadOnlyList<double> scores, IReadOnlyList<bool> labels)
     {
-        var (order, positives, negatives) = Ranked(scores, labels);
-        var points = new List<(double, double)> { (0, 0) };
-        long tp = 0, fp = 0;
-        for (var i = 0; i < order.Length;)
-        {
-            var j = i;
-            while (j < order.Length && scores[order[j]] == scores[order[i]])
-            {
-                if (labels[order[j]])
-                {
-                    tp++;
-                }
-                else
-                {
-                    fp++;
-                }
-
-                j++;
-            }
-
-            points.Add((negatives == 0 ? 0 : fp / (double)negatives, positives == 0 ? 0 : tp / (double)positives));
-            i = j;
-        }
-
-        return points;
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(labels);
+        return [.. MetricsCalculator.RocCurve([.. scores], [.. labels]).Select(p => (p.FalsePositiveRate, p.TruePositiveRate))];
     }
 
     /// <summary>The ROC chart: the curve (thinned to at most 1,000 of its exact points) and the diagonal.</summary>

@@ -191,22 +191,7 @@ public sealed class Report
     public void Save(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var html = ToHtml(cancellationToken);
-        var temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            File.WriteAllText(temp, html, new UTF8Encoding(false));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        Churn.Shared.AtomicText.Write(path, ToHtml(cancellationToken));
     }
 
     private static void AppendTable(StringBuilder html, ReportTable table)

@@ -127,20 +127,7 @@ public sealed class Segmenter : ISegmenter
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var full = Path.GetFullPath(path);
-        var temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            File.WriteAllText(temp, ToJson(), new UTF8Encoding(false));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        Churn.Shared.AtomicText.Write(path, ToJson());
     }
 
     /// <inheritdoc />

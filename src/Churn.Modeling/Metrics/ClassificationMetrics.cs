@@ -17,6 +17,12 @@ public sealed record DecileRow(int Decile, int Customers, int Churners, double C
 /// <param name="ObservedRate">Their observed churn rate.</param>
 public sealed record ReliabilityBin(double Lower, double Upper, int Customers, double MeanPredicted, double ObservedRate);
 
+/// <summary>A point of the ROC curve.</summary>
+/// <param name="FalsePositiveRate">The share of stayers scored at or above the threshold.</param>
+/// <param name="TruePositiveRate">The share of churners scored at or above the threshold.</param>
+/// <param name="Threshold">The score.</param>
+public readonly record struct RocPoint(double FalsePositiveRate, double TruePositiveRate, double Threshold);
+
 /// <summary>Every metric of a churn score against outcomes.</summary>
 /// <param name="Count">Customers scored.</param>
 /// <param name="Positives">Churners.</param>
@@ -76,6 +82,47 @@ public static class MetricsCalculator
             ProfitMeasures.Compute(scores, labels, profit ?? new ProfitParameters()),
             Deciles(scores, labels),
             probabilities ? Reliability(scores, labels) : []);
+    }
+
+    /// <summary>The exact ROC curve: (0, 0) at an infinite threshold, then one point per distinct score, highest first, ending at (1, 1).</summary>
+    /// <param name="scores">The scores (higher = more likely to churn).</param>
+    /// <param name="labels">The outcomes.</param>
+    /// <returns>The points; a rate is 0 when its class is missing.</returns>
+    public static IReadOnlyList<RocPoint> RocCurve(ReadOnlySpan<double> scores, ReadOnlySpan<bool> labels)
+    {
+        Validate(scores, labels);
+        var order = SortedIndices(scores, descending: true);
+        long positives = 0;
+        foreach (var l in labels)
+        {
+            positives += l ? 1 : 0;
+        }
+
+        var negatives = scores.Length - positives;
+        var points = new List<RocPoint> { new(0, 0, double.PositiveInfinity) };
+        long tp = 0, fp = 0;
+        for (var i = 0; i < order.Length;)
+        {
+            var j = i;
+            while (j < order.Length && scores[order[j]] == scores[order[i]])
+            {
+                if (labels[order[j]])
+                {
+                    tp++;
+                }
+                else
+                {
+                    fp++;
+                }
+
+                j++;
+            }
+
+            points.Add(new RocPoint(negatives == 0 ? 0 : fp / (double)negatives, positives == 0 ? 0 : tp / (double)positives, scores[order[i]]));
+            i = j;
+        }
+
+        return points;
     }
 
     /// <summary>ROC-AUC by the rank-sum (Mann–Whitney) statistic, ties averaged. NaN without both classes.</summary>

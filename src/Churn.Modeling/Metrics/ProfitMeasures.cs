@@ -52,7 +52,6 @@ public static class ProfitMeasures
     {
         ArgumentNullException.ThrowIfNull(parameters);
         MetricsCalculator.Validate(scores, labels);
-        var order = MetricsCalculator.SortedIndices(scores, descending: true);
         var n0 = 0;
         foreach (var l in labels)
         {
@@ -66,29 +65,7 @@ public static class ProfitMeasures
         }
 
         // ROC points (F1, F0) from the top of the ranking, one per distinct score, plus (0, 0).
-        var points = new List<(double F1, double F0, double Threshold)> { (0, 0, double.PositiveInfinity) };
-        int tp = 0, fp = 0;
-        for (var i = 0; i < order.Length;)
-        {
-            var j = i;
-            while (j < order.Length && scores[order[j]] == scores[order[i]])
-            {
-                if (labels[order[j]])
-                {
-                    tp++;
-                }
-                else
-                {
-                    fp++;
-                }
-
-                j++;
-            }
-
-            points.Add((fp / (double)n1, tp / (double)n0, scores[order[i]]));
-            i = j;
-        }
-
+        var points = MetricsCalculator.RocCurve(scores, labels).Select(p => (F1: p.FalsePositiveRate, F0: p.TruePositiveRate, p.Threshold)).ToList();
         var hull = UpperHull(points);
         double pi0 = n0 / (double)scores.Length, pi1 = 1 - pi0;
         var delta = parameters.IncentiveCost / parameters.Clv;
