@@ -50,7 +50,7 @@ internal static class ChurnCli
             }
 
             await error.WriteLineAsync($"Run '{string.Join(' ', ["churn", .. parse.CommandResult.Command.Name == root.Name ? [] : CommandPath(parse.CommandResult)])} --help' for the options.").ConfigureAwait(false);
-            return ExitCodes.Fatal;
+            return ExitCodes.Usage;
         }
 
         // Exceptions the commands do not turn into a message are bugs: one line and exit 4, the stack trace only with --verbose.

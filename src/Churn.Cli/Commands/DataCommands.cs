@@ -54,7 +54,15 @@ internal static class DataCommands
             cancellationToken)).ConfigureAwait(false);
     }
 
-    internal static int Fatal(TextWriter output, TextWriter error, bool json, string message, IngestReport? report = null)
+    /// <summary>An input cannot be used (exit 3): the message, and in JSON the accounting so far.</summary>
+    internal static int Fatal(TextWriter output, TextWriter error, bool json, string message, IngestReport? report = null) =>
+        Stop(output, error, json, message, report, ExitCodes.Unusable);
+
+    /// <summary>An argument is wrong (exit 2): the message, and a pointer to --help.</summary>
+    internal static int Usage(TextWriter output, TextWriter error, bool json, string message) =>
+        Stop(output, error, json, message + " See --help.", null, ExitCodes.Usage);
+
+    private static int Stop(TextWriter output, TextWriter error, bool json, string message, IngestReport? report, int exit)
     {
         if (json)
         {
@@ -66,7 +74,7 @@ internal static class DataCommands
             error.WriteLine("error: " + message);
         }
 
-        return ExitCodes.Fatal;
+        return exit;
     }
 
     private static Command Validate(TextWriter output, TextWriter error)
@@ -114,6 +122,8 @@ internal static class DataCommands
                     errorsTruncated = report.ErrorsTruncated,
                     customers = customers.Count,
                     file = path,
+                    warnings = report.WarningCount,
+                    warningExamples = report.Warnings.Take(100).Select(e => new { line = e.Line, column = e.Column, message = e.Message, columnName = e.ColumnName }),
                 });
             }
             else
@@ -128,6 +138,8 @@ internal static class DataCommands
                 {
                     output.WriteLine($"  ... and {report.Rejected - report.Errors.Count} more (raise --max-errors to list them)");
                 }
+
+                FeaturesCommands.WriteWarnings(output, $"{report.WarningCount:N0} warnings (rows read, but worth a look):", report, 10);
             }
 
             return report.IsClean ? ExitCodes.Ok : ExitCodes.Rejected;
@@ -156,7 +168,7 @@ internal static class DataCommands
             var json = Formats.IsJson(parse, format);
             if (!Dates.TryParse(parse.GetValue(asOf), out var asOfDate))
             {
-                return Fatal(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01).");
+                return Usage(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01).");
             }
 
             var options = new SyntheticOptions

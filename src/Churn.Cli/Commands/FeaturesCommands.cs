@@ -36,8 +36,30 @@ internal static class FeaturesCommands
         return (builder.Build(ct), profiles, report, customerReport);
     }
 
+    /// <summary>Warnings aggregated: the count and the first few, never one line per cell.</summary>
+    internal static void WriteWarnings(TextWriter writer, string title, IngestReport report, int show)
+    {
+        if (report.WarningCount == 0)
+        {
+            return;
+        }
+
+        writer.WriteLine(title);
+        foreach (var w in report.Warnings.Take(show))
+        {
+            writer.WriteLine("  " + w);
+        }
+
+        if (report.WarningCount > show)
+        {
+            writer.WriteLine($"  ... and {report.WarningCount - show:N0} more (--format json lists the first 100)");
+        }
+    }
+
     internal static void WriteIngestSummary(TextWriter error, string what, IngestReport report)
     {
+        WriteWarnings(error, $"warning: {what}: {report.WarningCount:N0} values were read with a warning:", report, 5);
+
         if (report.IsClean)
         {
             return;
@@ -79,7 +101,7 @@ internal static class FeaturesCommands
             var json = Formats.IsJson(parse, format);
             if (!Dates.TryParse(parse.GetValue(asOf), out var asOfDate))
             {
-                return DataCommands.Fatal(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z).");
+                return DataCommands.Usage(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z).");
             }
 
             var windowDays = new List<int>();
@@ -87,7 +109,7 @@ internal static class FeaturesCommands
             {
                 if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var d))
                 {
-                    return DataCommands.Fatal(output, error, json, $"--windows: '{part}' is not a whole number of days.");
+                    return DataCommands.Usage(output, error, json, $"--windows: '{part}' is not a whole number of days.");
                 }
 
                 windowDays.Add(d);

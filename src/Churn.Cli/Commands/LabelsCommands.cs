@@ -38,7 +38,7 @@ internal static class LabelsCommands
             var json = Formats.IsJson(parse, format);
             if (!Dates.TryParse(parse.GetValue(asOf), out var asOfDate))
             {
-                return DataCommands.Fatal(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date.");
+                return DataCommands.Usage(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date.");
             }
 
             DateTimeOffset? until = null;
@@ -46,7 +46,7 @@ internal static class LabelsCommands
             {
                 if (!Dates.TryParse(u, out var d))
                 {
-                    return DataCommands.Fatal(output, error, json, $"--observed-until '{u}' is not a date.");
+                    return DataCommands.Usage(output, error, json, $"--observed-until '{u}' is not a date.");
                 }
 
                 until = d;

@@ -90,7 +90,7 @@ internal static class ModelCommands
             var (profit, economicsError) = economics.Read(parse);
             if (profit is null)
             {
-                return Task.FromResult(DataCommands.Fatal(output, error, json, economicsError!));
+                return Task.FromResult(DataCommands.Usage(output, error, json, economicsError!));
             }
 
             TrainingResult result;
@@ -158,7 +158,7 @@ internal static class ModelCommands
                     calibration = result.Model.Metadata.IsotonicX is null ? "platt" : "isotonic",
                     features = result.Model.Featurizer.FeatureNames.Count,
                     @out = outPath,
-                    input = new { read = ingest.Read, accepted = ingest.Accepted, rejected = ingest.Rejected, errors = ingest.Errors.Take(100).Select(e => e.ToString()) },
+                    input = IngestJson(ingest),
                     profit = EconomicsOptions.Json(profit),
                     report = reportPath,
                 });
@@ -189,7 +189,7 @@ internal static class ModelCommands
         var outFile = new Option<string>("--out") { Description = "The scores CSV to write: id, probability, risk_level, reasons.", Required = true };
         var format = Formats.Option();
         var command = new Command("score", "Score customers with a model: calibrated probability, risk level and the top reasons.");
-        var strict = new Option<bool>("--strict") { Description = "Fail (exit 1) when any row of --data is rejected, instead of scoring the others." };
+        var strict = new Option<bool>("--strict") { Description = "Fail (exit 1) when any row of --data is rejected (a bad number, or a category value the model never saw in training), instead of scoring the others; nothing is written." };
         foreach (var o in new Option[] { modelFile, data, id, reasons, strict, outFile, format })
         {
             command.Options.Add(o);
@@ -224,7 +224,7 @@ internal static class ModelCommands
                     {
                         try
                         {
-                            foreach (var block in ModelTable.ReadCsvBlocks(path, model.Featurizer, idColumn, ingest, 65_536, stop.Token))
+                            foreach (var block in ModelTable.ReadCsvBlocks(path, model.Featurizer, idColumn, ingest, 65_536, parse.GetValue(strict) ? UnknownValueHandling.Reject : UnknownValueHandling.Warn, stop.Token))
                             {
                                 queue.Add(block, stop.Token);
                             }
@@ -270,7 +270,7 @@ internal static class ModelCommands
 
                 if (json)
                 {
-                    Json.Write(output, new { customers, meanProbability = customers == 0 ? 0 : total / customers, @out = outPath, input = new { read = ingest.Read, accepted = ingest.Accepted, rejected = ingest.Rejected, errors = ingest.Errors.Take(100).Select(e => e.ToString()) } });
+                    Json.Write(output, new { customers, meanProbability = customers == 0 ? 0 : total / customers, @out = outPath, input = IngestJson(ingest) });
                 }
                 else
                 {
@@ -317,7 +317,7 @@ internal static class ModelCommands
             var (profit, economicsError) = economics.Read(parse);
             if (profit is null)
             {
-                return Task.FromResult(DataCommands.Fatal(output, error, json, economicsError!));
+                return Task.FromResult(DataCommands.Usage(output, error, json, economicsError!));
             }
 
             try
@@ -403,6 +403,17 @@ internal static class ModelCommands
     private sealed class StrictRejection : Exception
     {
     }
+
+    /// <summary>The <c>input</c> object of the JSON summaries: counts, the first errors and the first warnings.</summary>
+    internal static object IngestJson(IngestReport ingest) => new
+    {
+        read = ingest.Read,
+        accepted = ingest.Accepted,
+        rejected = ingest.Rejected,
+        errors = ingest.Errors.Take(100).Select(e => e.ToString()),
+        warnings = ingest.WarningCount,
+        warningExamples = ingest.Warnings.Take(100).Select(e => e.ToString()),
+    };
 
     private static int Rejected(TextWriter output, TextWriter error, bool json, string path, IngestReport report)
     {

@@ -41,7 +41,7 @@ internal static class PipelineCommands
 
             if (!Dates.TryParse(parse.GetValue(asOf), out var at))
             {
-                return DataCommands.Fatal(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z).");
+                return DataCommands.Usage(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z).");
             }
 
             TrainingSet set;
@@ -127,14 +127,14 @@ internal static class PipelineCommands
             var clock = Stopwatch.StartNew();
             if (!Dates.TryParse(parse.GetValue(asOf), out var at))
             {
-                return DataCommands.Fatal(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z).");
+                return DataCommands.Usage(output, error, json, $"--as-of '{parse.GetValue(asOf)}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z).");
             }
 
             var outPath = parse.GetValue(outFile)!;
             var csv = outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
             if (!csv && !outPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) && !outPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             {
-                return DataCommands.Fatal(output, error, json, $"--out '{outPath}': name a .jsonl file (one JSON object per customer) or a .csv file (flat columns).");
+                return DataCommands.Usage(output, error, json, $"--out '{outPath}': name a .jsonl file (one JSON object per customer) or a .csv file (flat columns).");
             }
 
             var (data, pipeline, fail) = await inputs.LoadAsync(parse, output, error, ct, b =>
@@ -264,7 +264,7 @@ internal static class PipelineCommands
             var json = inputs.IsJson(parse);
             if (!Dates.TryParse(parse.GetValue(trainAsOf), out var train) || !Dates.TryParse(parse.GetValue(testAsOf), out var test))
             {
-                return DataCommands.Fatal(output, error, json, "--train-as-of and --test-as-of must be dates (2026-01-01 or 2026-01-01T00:00:00Z).");
+                return DataCommands.Usage(output, error, json, "--train-as-of and --test-as-of must be dates (2026-01-01 or 2026-01-01T00:00:00Z).");
             }
 
             var (data, pipeline, fail) = await inputs.LoadAsync(parse, output, error, ct).ConfigureAwait(false);
@@ -277,6 +277,11 @@ internal static class PipelineCommands
             try
             {
                 result = pipeline!.Backtest(data!, train, test, parse.GetValue(inputs.Horizon), ct);
+            }
+            catch (ArgumentException ex) when (ex.ParamName is "trainAsOf" or "testAsOf" or "horizonDays" or "horizon")
+            {
+                // The instants and the horizon given do not fit together: a usage error.
+                return DataCommands.Usage(output, error, json, ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal));
             }
             catch (ArgumentException ex)
             {
@@ -413,7 +418,7 @@ internal static class PipelineCommands
             {
                 if (!Dates.TryParse(u, out var d))
                 {
-                    return (null, null, DataCommands.Fatal(output, error, json, $"--observed-until '{u}' is not a date."));
+                    return (null, null, DataCommands.Usage(output, error, json, $"--observed-until '{u}' is not a date."));
                 }
 
                 until = d;

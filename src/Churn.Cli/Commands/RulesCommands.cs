@@ -173,7 +173,7 @@ internal static class RulesCommands
             {
                 if (!Dates.TryParse(asOfText, out var at))
                 {
-                    return Task.FromResult(DataCommands.Fatal(output, error, json, $"--as-of '{asOfText}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z)."));
+                    return Task.FromResult(DataCommands.Usage(output, error, json, $"--as-of '{asOfText}' is not a date (use 2026-01-01 or 2026-01-01T00:00:00Z)."));
                 }
 
                 fallback = at;
@@ -183,7 +183,7 @@ internal static class RulesCommands
             var dated = compiled.Rules.FirstOrDefault(r => r.Condition.Variables.Any(v => v.Type == RuleValueType.Date));
             if (dated is not null && fallback is null && !inferred.HasInstants)
             {
-                return Task.FromResult(DataCommands.Fatal(output, error, json, $"rule '{dated.Rule.Id}' counts days from an instant, but {Path.GetFileName(table)} has no as_of column (or some rows leave it blank): give --as-of, for example --as-of 2026-01-01."));
+                return Task.FromResult(DataCommands.Usage(output, error, json, $"rule '{dated.Rule.Id}' counts days from an instant, but {Path.GetFileName(table)} has no as_of column (or some rows leave it blank): give --as-of, for example --as-of 2026-01-01."));
             }
 
             using var writer = parse.GetValue(outFile) is { } o ? new StreamWriter(o, append: false, new System.Text.UTF8Encoding(false)) : null;

@@ -35,7 +35,7 @@ internal static class SegmentCommands
             var outPath = parse.GetValue(outFile)!;
             if (!outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             {
-                return DataCommands.Fatal(output, error, json, $"--out '{outPath}': name a .csv file.");
+                return DataCommands.Usage(output, error, json, $"--out '{outPath}': name a .csv file.");
             }
 
             var schemePath = parse.GetValue(scheme)!;

@@ -12,7 +12,12 @@ internal static class ExitCodes
 {
     public const int Ok = 0;
     public const int Rejected = 1;
-    public const int Fatal = 2;
+
+    /// <summary>The command line is wrong: an unknown option, a missing or malformed value.</summary>
+    public const int Usage = 2;
+
+    /// <summary>An input cannot be used: missing, unreadable, malformed beyond a row, or a damaged model file.</summary>
+    public const int Unusable = 3;
 
     /// <summary>A bug: an exception no command turned into a message.</summary>
     public const int Internal = 4;
@@ -92,8 +97,14 @@ internal static class Json
 
 internal static class Dates
 {
-    public static bool TryParse(string? text, out DateTimeOffset value) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
+    /// <summary>Parses an instant given on the command line: ISO 8601 only (2026-02-01, 2026-02-01T10:00:00Z), so that 02/01/2026 is never guessed as 1 February or 2 January.</summary>
+    public static bool TryParse(string? text, out DateTimeOffset value)
+    {
+        value = default;
+        var t = text.AsSpan().Trim();
+        return t.Length >= 10 && char.IsAsciiDigit(t[0]) && char.IsAsciiDigit(t[1]) && char.IsAsciiDigit(t[2]) && char.IsAsciiDigit(t[3]) && t[4] == '-'
+            && DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out value);
+    }
 }
 
 /// <summary>Terminal progress: shown only on an interactive terminal and never in JSON mode.</summary>

@@ -59,7 +59,7 @@ internal static class StoreCommands
                     }
                 }
 
-                return problems is { Count: > 0 } ? ExitCodes.Fatal : ExitCodes.Ok;
+                return problems is { Count: > 0 } ? ExitCodes.Unusable : ExitCodes.Ok;
             }
             catch (ChurnStoreException e)
             {
@@ -82,7 +82,7 @@ internal static class StoreCommands
             var name = parse.GetValue(table)!;
             if (!SqliteChurnStore.TableNames.Contains(name))
             {
-                return DataCommands.Fatal(output, error, json, $"--table '{name}' is not a table of the store; use one of {string.Join(", ", SqliteChurnStore.TableNames)}.");
+                return DataCommands.Usage(output, error, json, $"--table '{name}' is not a table of the store; use one of {string.Join(", ", SqliteChurnStore.TableNames)}.");
             }
 
             var path = parse.GetValue(outFile)!;

@@ -309,7 +309,7 @@ internal static class ValueCommands
 
             if (!Dates.TryParse(parse.GetValue(CalibrationEnd), out var calibrationEnd))
             {
-                return (DataCommands.Fatal(output, error, json, $"--calibration-end '{parse.GetValue(CalibrationEnd)}' is not a date."), null, null);
+                return (DataCommands.Usage(output, error, json, $"--calibration-end '{parse.GetValue(CalibrationEnd)}' is not a date."), null, null);
             }
 
             DateTimeOffset? observationEnd = null;
@@ -317,7 +317,7 @@ internal static class ValueCommands
             {
                 if (!Dates.TryParse(o, out var d))
                 {
-                    return (DataCommands.Fatal(output, error, json, $"--observation-end '{o}' is not a date."), null, null);
+                    return (DataCommands.Usage(output, error, json, $"--observation-end '{o}' is not a date."), null, null);
                 }
 
                 observationEnd = d;
@@ -325,7 +325,7 @@ internal static class ValueCommands
 
             if (!TimeUnits.TryParse(parse.GetValue(TimeUnit), out var unit))
             {
-                return (DataCommands.Fatal(output, error, json, $"--time-unit '{parse.GetValue(TimeUnit)}' is not days, weeks or months."), null, null);
+                return (DataCommands.Usage(output, error, json, $"--time-unit '{parse.GetValue(TimeUnit)}' is not days, weeks or months."), null, null);
             }
             // An events file (with a type column) counts its purchases only; a transactions file is all purchases.
             var delimiter = parse.GetValue(Delimiter);

@@ -140,7 +140,7 @@ public sealed class CsvCustomerReader
             {
                 if (!ValueParsers.TryParseTimestamp(source.Field(signup), _options.TimeFormat, out var d))
                 {
-                    source.Reject(signup, $"'{source.FieldString(signup)}' is not a valid date");
+                    source.Reject(signup, ValueParsers.TimestampProblem(source.FieldString(signup), _options.TimeFormat, "--time-format"));
                     continue;
                 }
 

@@ -159,6 +159,7 @@ public sealed class CsvEventReader
         private readonly (int Ordinal, string Name)[] _attributes;
         private readonly StringPool _ids = new();
         private readonly Dictionary<string, CustomerEventType> _types = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _nearMisses = new(StringComparer.Ordinal);
         private readonly HashSet<string> _seenEventIds = new(StringComparer.Ordinal);
 
         public EventRowParser(CsvRecordSource source, CsvEventReaderOptions options)
@@ -234,8 +235,7 @@ public sealed class CsvEventReader
 
             if (!ValueParsers.TryParseTimestamp(timeText, _options.TimeFormat, out time))
             {
-                var expected = _options.TimeFormat is null ? "an ISO 8601 date such as 2026-03-01 or 2026-03-01T10:00:00Z" : $"the format '{_options.TimeFormat}'";
-                _source.Reject(_time, $"'{Clip(timeText)}' is not a valid date: expected {expected} (set --time-format for another format)");
+                _source.Reject(_time, ValueParsers.TimestampProblem(Clip(timeText), _options.TimeFormat, "--time-format"));
                 return false;
             }
 
@@ -289,6 +289,11 @@ public sealed class CsvEventReader
 
             customer = new CustomerId(_ids.Get(id));
             type = _type >= 0 ? TypeOf(typeText) : _fixedType;
+            if (_nearMisses.Count > 0 && _nearMisses.TryGetValue(type.Name, out var meant))
+            {
+                _source.Warn(_type, $"'{Clip(typeText)}' is not a known event type, so no feature counts it; did you mean '{meant}'? (kept as a custom type)");
+            }
+
             return true;
         }
 
@@ -304,6 +309,13 @@ public sealed class CsvEventReader
 
             var s = text.ToString();
             t = new CustomerEventType(s);
+            if (!CustomerEventType.WellKnown.Any(k => string.Equals(k.Name, t.Name, StringComparison.OrdinalIgnoreCase)) && s.Length >= 4
+                && Churn.Shared.NameSuggestions.Closest(s, CustomerEventType.WellKnown.Select(k => k.Name)) is { } meant
+                && Churn.Shared.NameSuggestions.Distance(s.ToUpperInvariant(), meant.ToUpperInvariant()) <= 2 && _nearMisses.Count < 1_000)
+            {
+                _nearMisses[t.Name] = meant;
+            }
+
             if (_types.Count < 10_000)
             {
                 _types[s] = t;

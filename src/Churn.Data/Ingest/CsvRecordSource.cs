@@ -41,13 +41,16 @@ internal sealed class CsvRecordSource : IDisposable
 
     public int FieldCount => _csv.RowFieldCount;
 
+    /// <summary>The longest record (quoted fields may span lines); a physical line is cut at <see cref="LineLimitReader.DefaultMaxLineLength"/> before.</summary>
+    private const int MaxRecordLength = 1 << 24;
+
     internal static UTF8Encoding Utf8Replacing { get; } = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     public static CsvRecordSource Open(TextReader reader, string source, char delimiter, IngestReport report, ErrorMode mode)
     {
         try
         {
-            return Create(CsvDataReader.Create(reader, CreateOptions(delimiter)), source, report, mode);
+            return Create(CsvDataReader.Create(new LineLimitReader(reader), CreateOptions(delimiter)), source, report, mode);
         }
         catch (CsvMissingHeadersException)
         {
@@ -59,7 +62,7 @@ internal sealed class CsvRecordSource : IDisposable
     {
         try
         {
-            return Create(await CsvDataReader.CreateAsync(reader, CreateOptions(delimiter), cancellationToken).ConfigureAwait(false), source, report, mode);
+            return Create(await CsvDataReader.CreateAsync(new LineLimitReader(reader), CreateOptions(delimiter), cancellationToken).ConfigureAwait(false), source, report, mode);
         }
         catch (CsvMissingHeadersException)
         {
@@ -177,6 +180,10 @@ internal sealed class CsvRecordSource : IDisposable
 
     public void Accept() => _report.CountAccepted();
 
+    /// <summary>Counts a warning about the current row, which is still read.</summary>
+    public void Warn(int ordinal, string message) =>
+        _report.CountWarning(new IngestError(Source, Line, ordinal + 1, ordinal < Header.Length ? Header[ordinal] : null, message));
+
     public void Dispose() => _csv.Dispose();
 
     private static CsvDataReaderOptions CreateOptions(char delimiter) => new()
@@ -184,7 +191,11 @@ internal sealed class CsvRecordSource : IDisposable
         HasHeaders = true,
         Delimiter = delimiter,
         BufferSize = 1 << 16,
-        MaxBufferSize = 1 << 24,
+        MaxBufferSize = MaxRecordLength,
+
+        // Sylvan skips lines starting with '#' as comments by default: a data row whose first field
+        // starts with '#' would vanish uncounted. NUL never starts a text field, so nothing is a comment.
+        Comment = '\0',
     };
 
     private static CsvRecordSource Create(CsvDataReader csv, string source, IngestReport report, ErrorMode mode)
@@ -219,9 +230,12 @@ internal sealed class CsvRecordSource : IDisposable
     {
         _finished = true;
         Line = _nextLine;
-        var message = ex is CsvInvalidCharacterException
-            ? "a quoted field is never closed or is followed by stray characters (is the file truncated?); the rest of the file cannot be read"
-            : "the record is malformed: " + ex.Message;
+        var message = ex switch
+        {
+            CsvInvalidCharacterException => "a quoted field is never closed or is followed by stray characters (is the file truncated?); the rest of the file cannot be read",
+            CsvRecordTooLargeException => $"a quoted record spans more than {MaxRecordLength:N0} characters (is a quote never closed?); the rest of the file cannot be read",
+            _ => "the record is malformed: " + ex.Message,
+        };
         Reject(-1, message);
     }
 
@@ -233,10 +247,12 @@ internal sealed class CsvRecordSource : IDisposable
         var n = _csv.RowFieldCount;
         var newlines = 0;
         var badEncoding = -1;
+        var overLong = -1;
+        var nul = -1;
         for (var i = 0; i < n; i++)
         {
             var span = _csv.GetFieldSpan(i);
-            var hit = span.IndexOfAny('\n', '\r', '\uFFFD');
+            var hit = span.IndexOfAny("\n\r\uFFFD\0");
             if (hit < 0)
             {
                 continue;
@@ -247,9 +263,33 @@ internal sealed class CsvRecordSource : IDisposable
             {
                 badEncoding = i;
             }
+
+            if (span[hit..].Contains('\0'))
+            {
+                if (overLong < 0 && span.Contains(LineLimitReader.Marker, StringComparison.Ordinal))
+                {
+                    overLong = i;
+                }
+                else if (nul < 0)
+                {
+                    nul = i;
+                }
+            }
         }
 
         _nextLine += 1 + newlines;
+        if (overLong >= 0)
+        {
+            Reject(-1, $"the line is longer than {LineLimitReader.DefaultMaxLineLength:N0} characters (the longest a line may be); the record was skipped");
+            return false;
+        }
+
+        if (nul >= 0)
+        {
+            Reject(nul, "the value holds a NUL character (is this a binary file?)");
+            return false;
+        }
+
         if (n == 1 && _csv.GetFieldSpan(0).IsWhiteSpace())
         {
             _report.CountBlankLine();

@@ -15,6 +15,26 @@ public enum CsvColumnKind
     Date,
 }
 
+/// <summary>What becomes of a cell that is not a number in a column that holds numbers.</summary>
+public enum UnparsableNumberHandling
+{
+    /// <summary>Read as missing (NaN), counted as a warning with its position.</summary>
+    Missing = 0,
+
+    /// <summary>The row is rejected, with its position.</summary>
+    Reject,
+}
+
+/// <summary>What becomes of a text cell outside its column's <see cref="CsvTableOptions.KnownValues"/>.</summary>
+public enum UnknownValueHandling
+{
+    /// <summary>Kept as written, counted as a warning with its position (and the closest known value).</summary>
+    Warn = 0,
+
+    /// <summary>The row is rejected, with its position.</summary>
+    Reject,
+}
+
 /// <summary>Options of <see cref="CsvTable.Read(string, IngestReport, CsvTableOptions?, CancellationToken)"/>.</summary>
 public sealed class CsvTableOptions
 {
@@ -46,6 +66,22 @@ public sealed class CsvTableOptions
     /// <value>The default is <see cref="double.MaxValue"/>.</value>
     public double NumberLimit { get; set; } = double.MaxValue;
 
+    /// <summary>Gets or sets the share of a column's non-blank cells that must be numbers for <see cref="CsvTable.Read(string, IngestReport, CsvTableOptions?, CancellationToken)"/> to read it as a number column; its other cells are then unparsable (see <see cref="UnparsableNumbers"/>), so one <c>n/a</c> does not turn a number column into a category.</summary>
+    /// <value>The default is 0.95.</value>
+    public double MinNumericShare { get; set; } = 0.95;
+
+    /// <summary>Gets or sets what becomes of a cell that is not a number in a column read as numbers: missing with a warning, or its row rejected.</summary>
+    /// <value>The default is <see cref="UnparsableNumberHandling.Missing"/>.</value>
+    public UnparsableNumberHandling UnparsableNumbers { get; set; } = UnparsableNumberHandling.Missing;
+
+    /// <summary>Gets or sets, for text columns read by <see cref="CsvTable.ReadChunks"/>, the values they are expected to hold (a model's training categories); a cell outside them is warned about or rejects its row, by <see cref="UnknownValues"/>.</summary>
+    /// <value>The default is none (any value).</value>
+    public IDictionary<string, IReadOnlySet<string>> KnownValues { get; set; } = new Dictionary<string, IReadOnlySet<string>>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets or sets what becomes of a cell outside its column's <see cref="KnownValues"/>.</summary>
+    /// <value>The default is <see cref="UnknownValueHandling.Warn"/>.</value>
+    public UnknownValueHandling UnknownValues { get; set; } = UnknownValueHandling.Warn;
+
     /// <summary>Gets or sets a value indicating whether other columns whose every value is an instant (at least a full date, such as 2026-01-01) are read as instants instead of text.</summary>
     /// <value>The default is <see langword="false"/>.</value>
     public bool InferDates { get; set; }
@@ -64,8 +100,10 @@ public sealed record CsvTableColumn(string Name, CsvColumnKind Kind, double[]? N
 /// rejected row is an <see cref="IngestError"/> with file, line, column and reason, and rows read
 /// = accepted + rejected. A column is a number column while every cell is a finite number or blank
 /// (a cell such as <c>1e400</c> or <c>Infinity</c> rejects its row rather than silently turning the
-/// column into text), and a text column as soon as one cell is not a number (every cell then kept
-/// as written). Model tables, rule-set runs and customer files read through it.
+/// column into text) and at least <see cref="CsvTableOptions.MinNumericShare"/> of its non-blank
+/// cells are numbers: the few others (<c>n/a</c>, <c>?</c>) are read as missing with a warning, or
+/// reject their rows, by <see cref="CsvTableOptions.UnparsableNumbers"/>. Otherwise it is a text
+/// column, every cell kept as written. Model tables, rule-set runs and customer files read through it.
 /// </summary>
 /// <remarks>Immutable once read.</remarks>
 public sealed class CsvTable
@@ -120,6 +158,11 @@ public sealed class CsvTable
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(report);
         options ??= new CsvTableOptions();
+        if (!(options.MinNumericShare is >= 0.5 and <= 1.0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MinNumericShare, "MinNumericShare must be between 0.5 and 1.");
+        }
+
         if (!File.Exists(path))
         {
             throw new IngestException(new IngestError(path, 0, 0, null, $"file '{path}' does not exist"));
@@ -150,18 +193,25 @@ public sealed class CsvTable
 
         var declared = kind.Select(k => k != CsvColumnKind.Number).ToArray();
         var fromStart = new bool[width];
-        var maybeDate = Enumerable.Repeat(options.InferDates, width).ToArray();
-        var seen = new bool[width];
         var numbers = new Chunks<double>?[width];
         var texts = new Chunks<string?>?[width];
         var ticks = new Chunks<long>?[width];
         var pools = new TextPool?[width];
+
+        // Undeclared columns: counted while read, their kind decided at the end (a few unparsable
+        // cells do not turn a number column into text).
+        var numeric = new long[width];
+        var nonEmpty = new long[width];
+        var badRows = new Chunks<int>?[width];
+        var badDates = new bool[width];
+        var settledText = new bool[width];
         for (var i = 0; i < width; i++)
         {
             switch (kind[i])
             {
                 case CsvColumnKind.Number:
                     numbers[i] = [];
+                    badRows[i] = [];
                     break;
                 case CsvColumnKind.Text:
                     texts[i] = [];
@@ -192,7 +242,7 @@ public sealed class CsvTable
 
             for (var i = 0; i < width && problem is null; i++)
             {
-                if (kind[i] != CsvColumnKind.Date)
+                if (kind[i] != CsvColumnKind.Date || !declared[i])
                 {
                     continue;
                 }
@@ -200,7 +250,7 @@ public sealed class CsvTable
                 var v = csv.Field(i);
                 if (!v.IsEmpty && !TryDate(v, out _))
                 {
-                    (problem, problemColumn) = ($"'{v}' is not a date (use 2026-01-01 or 2026-01-01T12:00:00Z)", i);
+                    (problem, problemColumn) = (DateProblem(v), i);
                 }
             }
 
@@ -214,73 +264,99 @@ public sealed class CsvTable
             for (var i = 0; i < width; i++)
             {
                 var v = csv.Field(i);
-                seen[i] |= !v.IsEmpty;
-                switch (kind[i])
+                if (declared[i])
                 {
-                    case CsvColumnKind.Number:
-                        if (v.IsEmpty)
-                        {
-                            numbers[i]!.Add(double.NaN);
-                        }
-                        else if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
-                        {
-                            if (!double.IsFinite(x) || Math.Abs(x) > options.NumberLimit)
-                            {
-                                nonFinite.Add((row, i, v.ToString()));
-                            }
+                    if (kind[i] == CsvColumnKind.Text)
+                    {
+                        texts[i]!.Add(v.IsEmpty ? null : pools[i]!.Get(v));
+                    }
+                    else
+                    {
+                        ticks[i]!.Add(v.IsEmpty ? long.MinValue : TryDate(v, out var d) ? d : long.MinValue);
+                    }
 
-                            numbers[i]!.Add(x);
-                            maybeDate[i] = false;
-                        }
-                        else
-                        {
-                            // Not a number: the column holds text (or dates). From its first row it is
-                            // simply read as such; after numbers, its cells are read again as written.
-                            kind[i] = maybeDate[i] && TryDate(v, out _) ? CsvColumnKind.Date : CsvColumnKind.Text;
-                            numbers[i] = null;
-                            if (row == 0)
-                            {
-                                fromStart[i] = true;
-                                if (kind[i] == CsvColumnKind.Text)
-                                {
-                                    pools[i] = new TextPool();
-                                    texts[i] = [pools[i]!.Get(v)];
-                                }
-                                else
-                                {
-                                    ticks[i] = [TryDate(v, out var d0) ? d0 : long.MinValue];
-                                }
-                            }
-                        }
-
-                        break;
-                    case CsvColumnKind.Text:
-                        if (texts[i] is { } list)
-                        {
-                            list.Add(v.IsEmpty ? null : pools[i]!.Get(v));
-                        }
-
-                        break;
-                    default:
-                        if (ticks[i] is { } t)
-                        {
-                            t.Add(v.IsEmpty ? long.MinValue : TryDate(v, out var d) ? d : long.MinValue);
-                        }
-
-                        break;
+                    continue;
                 }
 
-                if (!declared[i] && kind[i] == CsvColumnKind.Date && !v.IsEmpty && !TryDate(v, out _))
+                if (row == 0 && !v.IsEmpty && !double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
                 {
-                    kind[i] = CsvColumnKind.Text;
-                    fromStart[i] = false;
+                    // A first cell that is not a number: keep the texts from the start too, in case the column holds text.
+                    fromStart[i] = true;
+                    pools[i] = new TextPool();
+                    texts[i] = [];
+                }
+
+                texts[i]?.Add(v.IsEmpty ? null : pools[i]!.Get(v));
+                if (settledText[i])
+                {
+                    continue;
+                }
+
+                if (v.IsEmpty)
+                {
+                    numbers[i]!.Add(double.NaN);
+                    continue;
+                }
+
+                nonEmpty[i]++;
+                if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x))
+                {
+                    if (!double.IsFinite(x) || Math.Abs(x) > options.NumberLimit)
+                    {
+                        nonFinite.Add((row, i, v.ToString()));
+                    }
+
+                    numbers[i]!.Add(x);
+                    numeric[i]++;
+                }
+                else
+                {
+                    numbers[i]!.Add(double.NaN);
+                    badRows[i]!.Add(row);
+                    badDates[i] |= !TryDate(v, out _);
+                    if (nonEmpty[i] >= SettleAfter && badRows[i]!.Count * 2 > nonEmpty[i])
+                    {
+                        // Mostly text after a thousand cells: settled, the numbers are let go.
+                        settledText[i] = true;
+                        numbers[i] = null;
+                        badRows[i] = null;
+                    }
                 }
             }
 
             lines.Add(csv.Line);
         }
 
-        // Columns that turned out to hold text (or inferred dates) are read again, as written.
+        // The kinds of the undeclared columns.
+        for (var i = 0; i < width; i++)
+        {
+            if (declared[i])
+            {
+                continue;
+            }
+
+            var bad = settledText[i] ? nonEmpty[i] : badRows[i]!.Count;
+            if (bad == 0 || (!settledText[i] && numeric[i] > 0 && bad <= (1 - options.MinNumericShare) * nonEmpty[i]))
+            {
+                continue;
+            }
+
+            kind[i] = options.InferDates && numeric[i] == 0 && !badDates[i] && !settledText[i] ? CsvColumnKind.Date : CsvColumnKind.Text;
+            numbers[i] = null;
+            badRows[i] = null;
+            if (kind[i] == CsvColumnKind.Date && texts[i] is { } written)
+            {
+                ticks[i] = [];
+                foreach (var t in written.ToArray())
+                {
+                    ticks[i]!.Add(t is null ? long.MinValue : TryDate(t, out var d) ? d : long.MinValue);
+                }
+
+                texts[i] = null;
+            }
+        }
+
+        // Columns that turned out to hold text (or inferred dates) without their texts kept are read again, as written.
         var again = Enumerable.Range(0, width).Where(i => kind[i] != CsvColumnKind.Number && !declared[i] && !fromStart[i]).ToArray();
         if (again.Length > 0 && lines.Count > 0)
         {
@@ -297,16 +373,8 @@ public sealed class CsvTable
                 }
             }
 
-            var ignored = new IngestReport(0);
-            using var second = CsvRecordSource.Open(Open(path), source, options.Delimiter, ignored, ErrorMode.CollectAll);
-            var k = 0;
-            while (k < lines.Count && second.MoveNext(cancellationToken))
+            Reread(path, source, options.Delimiter, lines, (second, k) =>
             {
-                if (second.Line != lines[k])
-                {
-                    continue;
-                }
-
                 foreach (var i in again)
                 {
                     var v = second.Field(i);
@@ -319,13 +387,76 @@ public sealed class CsvTable
                         ticks[i]!.Add(v.IsEmpty ? long.MinValue : TryDate(v, out var d) ? d : long.MinValue);
                     }
                 }
+            }, cancellationToken);
+        }
 
-                k++;
+        // Unparsable cells in columns that stayed numeric: warnings (read as missing) or rejected rows.
+        var drop = new SortedSet<int>();
+        var unparsable = new List<(int Row, int Column)>();
+        for (var i = 0; i < width; i++)
+        {
+            if (kind[i] == CsvColumnKind.Number && badRows[i] is { Count: > 0 } rows)
+            {
+                foreach (var r in rows.ToArray())
+                {
+                    unparsable.Add((r, i));
+                }
             }
         }
 
+        unparsable.Sort();
+        var warnings = new List<IngestError>();
+        if (unparsable.Count > 0)
+        {
+            // The cells' text, for the messages: from the texts kept, else from one more pass.
+            var cellText = new Dictionary<(int, int), string>();
+            var need = unparsable.Where(u => texts[u.Column] is null).ToHashSet();
+            foreach (var (r, c) in unparsable)
+            {
+                if (texts[c] is { } kept)
+                {
+                    cellText[(r, c)] = kept[r] ?? string.Empty;
+                }
+            }
+
+            if (need.Count > 0)
+            {
+                var byRow = need.GroupBy(u => u.Row).ToDictionary(g => g.Key, g => g.Select(u => u.Column).ToArray());
+                Reread(path, source, options.Delimiter, lines, (third, k) =>
+                {
+                    if (byRow.TryGetValue(k, out var cols))
+                    {
+                        foreach (var c in cols)
+                        {
+                            cellText[(k, c)] = Clip(third.Field(c));
+                        }
+                    }
+                }, cancellationToken);
+            }
+
+            foreach (var (r, c) in unparsable)
+            {
+                var value = cellText.GetValueOrDefault((r, c), string.Empty);
+                if (options.UnparsableNumbers == UnparsableNumberHandling.Reject)
+                {
+                    if (drop.Add(r))
+                    {
+                        rowErrors.Add(new IngestError(source, lines[r], c + 1, names[c], $"'{value}' is not a number, and the column holds numbers"));
+                    }
+                }
+                else
+                {
+                    warnings.Add(new IngestError(source, lines[r], c + 1, names[c], $"'{value}' is not a number, and the column holds numbers: read as missing"));
+                }
+            }
+        }
+
+        foreach (var i in Enumerable.Range(0, width).Where(i => !declared[i] && kind[i] == CsvColumnKind.Number && fromStart[i]))
+        {
+            texts[i] = null;
+        }
+
         // Non-finite numbers in columns that stayed numeric reject their rows.
-        var drop = new SortedSet<int>();
         foreach (var (row, column, value) in nonFinite)
         {
             if (kind[column] == CsvColumnKind.Number && drop.Add(row))
@@ -345,6 +476,12 @@ public sealed class CsvTable
         for (var b = 0L; b < scratch.BlankLines; b++)
         {
             report.CountBlankLine();
+        }
+
+        var droppedLines = drop.Select(r => lines[r]).ToHashSet();
+        foreach (var w in warnings.Where(w => !droppedLines.Contains(w.Line)))
+        {
+            report.CountWarning(w);
         }
 
         if (options.ErrorMode == ErrorMode.FailFast && rowErrors.Count > 0)
@@ -411,6 +548,7 @@ public sealed class CsvTable
         var required = Ordinals(options.RequiredColumns, "RequiredColumns");
         var names = csv.Header;
         var pools = textColumns.Select(_ => new TextPool()).ToArray();
+        var known = textColumns.Select(i => options.KnownValues.TryGetValue(names[i], out var set) ? set : null).ToArray();
         var numbers = numberColumns.Select(_ => new double[rows]).ToArray();
         var texts = textColumns.Select(_ => new string?[rows]).ToArray();
         var dates = dateColumns.Select(_ => new long[rows]).ToArray();
@@ -438,7 +576,7 @@ public sealed class CsvTable
                 }
                 else if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) || !double.IsFinite(x) || Math.Abs(x) > options.NumberLimit)
                 {
-                    (problem, at) = ($"'{(v.Length <= 40 ? v.ToString() : string.Concat(v[..37], "..."))}' is {(double.IsFinite(x) ? $"beyond ±{options.NumberLimit.ToString("G3", CultureInfo.InvariantCulture)}, the largest number it may hold" : "not a finite number")}", numberColumns[k]);
+                    (problem, at) = ($"'{Clip(v)}' is {(double.IsFinite(x) ? $"beyond ±{options.NumberLimit.ToString("G3", CultureInfo.InvariantCulture)}, the largest number it may hold" : "not a finite number")}", numberColumns[k]);
                 }
                 else
                 {
@@ -459,7 +597,27 @@ public sealed class CsvTable
                 }
                 else
                 {
-                    (problem, at) = ($"'{v}' is not a date (use 2026-01-01 or 2026-01-01T12:00:00Z)", dateColumns[k]);
+                    (problem, at) = (DateProblem(v), dateColumns[k]);
+                }
+            }
+
+            List<IngestError>? unknown = null;
+            for (var k = 0; k < textColumns.Length && problem is null; k++)
+            {
+                var v = csv.Field(textColumns[k]);
+                texts[k][count] = v.IsEmpty ? null : pools[k].Get(v);
+                if (known[k] is { } set && texts[k][count] is { } value && !set.Contains(value))
+                {
+                    var suggestion = Churn.Shared.NameSuggestions.Closest(value, set);
+                    var message = $"'{Clip(v)}' is not a value of '{names[textColumns[k]]}' seen in training{(suggestion is null ? string.Empty : $" (did you mean '{suggestion}'?)")}";
+                    if (options.UnknownValues == UnknownValueHandling.Reject)
+                    {
+                        (problem, at) = (message, textColumns[k]);
+                    }
+                    else
+                    {
+                        (unknown ??= []).Add(new IngestError(source, csv.Line, textColumns[k] + 1, names[textColumns[k]], message + "; scored like the rare values"));
+                    }
                 }
             }
 
@@ -469,10 +627,9 @@ public sealed class CsvTable
                 continue;
             }
 
-            for (var k = 0; k < textColumns.Length; k++)
+            foreach (var w in unknown ?? [])
             {
-                var v = csv.Field(textColumns[k]);
-                texts[k][count] = v.IsEmpty ? null : pools[k].Get(v);
+                report.CountWarning(w);
             }
 
             csv.Accept();
@@ -511,6 +668,30 @@ public sealed class CsvTable
         }
     }
 
+    private const int SettleAfter = 1_000;
+
+    /// <summary>Reads the file again and calls <paramref name="row"/> for each kept row (by its line), with its position among them.</summary>
+    private static void Reread(string path, string source, char delimiter, Chunks<long> lines, Action<CsvRecordSource, int> row, CancellationToken cancellationToken)
+    {
+        var ignored = new IngestReport(0);
+        using var again = CsvRecordSource.Open(Open(path), source, delimiter, ignored, ErrorMode.CollectAll);
+        var k = 0;
+        while (k < lines.Count && again.MoveNext(cancellationToken))
+        {
+            if (again.Line == lines[k])
+            {
+                row(again, k);
+                k++;
+            }
+        }
+    }
+
+    private static string DateProblem(ReadOnlySpan<char> v) => ValueParsers.IsDayMonthOrder(v)
+        ? $"'{Clip(v)}' does not say whether the day or the month comes first; write dates in ISO 8601 (2026-02-01)"
+        : $"'{Clip(v)}' is not a date (use 2026-01-01 or 2026-01-01T12:00:00Z)";
+
+    private static string Clip(ReadOnlySpan<char> v) => v.Length <= 40 ? v.ToString() : string.Concat(v[..37], "...");
+
     private static StreamReader Open(string path) =>
         CsvRecordSource.OpenText(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
 
@@ -518,7 +699,7 @@ public sealed class CsvTable
 
     private static bool TryDate(ReadOnlySpan<char> text, out long ticks)
     {
-        if (text.Length >= 10 && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d))
+        if (text.Length >= 10 && !ValueParsers.IsDayMonthOrder(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d))
         {
             ticks = d.UtcTicks;
             return true;

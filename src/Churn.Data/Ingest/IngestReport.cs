@@ -33,6 +33,7 @@ public enum ErrorMode
 public sealed class IngestReport
 {
     private readonly List<IngestError> _errors = [];
+    private readonly List<IngestError> _warnings = [];
 
     /// <summary>Initializes a new instance of the <see cref="IngestReport"/> class.</summary>
     /// <param name="maxStoredErrors">How many errors to keep in <see cref="Errors"/>; all are counted and passed to <paramref name="onError"/>.</param>
@@ -68,6 +69,12 @@ public sealed class IngestReport
     /// <summary>Gets a value indicating whether more errors happened than <see cref="Errors"/> holds.</summary>
     public bool ErrorsTruncated => Rejected > _errors.Count;
 
+    /// <summary>Gets the number of warnings: values read in a way worth telling (an unparsable cell in a number column read as missing, a category the model never saw), on records that were still accepted.</summary>
+    public long WarningCount { get; private set; }
+
+    /// <summary>Gets the first warnings, in the order found (at most <see cref="MaxStoredErrors"/>, and at most 1,000).</summary>
+    public IReadOnlyList<IngestError> Warnings => _warnings;
+
     /// <summary>Gets a value indicating whether every record was accepted.</summary>
     public bool IsClean => Rejected == 0;
 
@@ -100,12 +107,24 @@ public sealed class IngestReport
         OnError?.Invoke(error);
     }
 
+    /// <summary>Records a warning about an accepted record; the counts of records do not change.</summary>
+    /// <param name="warning">Where and what.</param>
+    public void CountWarning(IngestError warning)
+    {
+        ArgumentNullException.ThrowIfNull(warning);
+        WarningCount++;
+        if (_warnings.Count < Math.Min(MaxStoredErrors, 1_000))
+        {
+            _warnings.Add(warning);
+        }
+    }
+
     /// <summary>Records a skipped blank line.</summary>
     public void CountBlankLine() => BlankLines++;
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"read {Read}, accepted {Accepted}, rejected {Rejected}" + (BlankLines > 0 ? $", blank lines {BlankLines}" : string.Empty);
+        $"read {Read}, accepted {Accepted}, rejected {Rejected}" + (BlankLines > 0 ? $", blank lines {BlankLines}" : string.Empty) + (WarningCount > 0 ? $", warnings {WarningCount}" : string.Empty);
 }
 
 /// <summary>Thrown in <see cref="ErrorMode.FailFast"/> mode at the first bad record, and for a source that cannot be read at all.</summary>

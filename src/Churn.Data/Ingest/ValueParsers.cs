@@ -20,8 +20,47 @@ internal static class ValueParsers
             return true;
         }
 
+        // 01/02/2026 is 1 February in Europe and 2 January in the US: never guessed, the format must say.
+        if (IsDayMonthOrder(text))
+        {
+            value = default;
+            return false;
+        }
+
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, Styles, out value);
     }
+
+    /// <summary>Tells whether a date starts with two small numbers (01/02/2026, 1.2.26, 13-02-2026), whose day/month order only a format can tell.</summary>
+    public static bool IsDayMonthOrder(ReadOnlySpan<char> text)
+    {
+        text = text.Trim();
+        var i = 0;
+        for (var part = 0; part < 2; part++)
+        {
+            var start = i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
+            {
+                i++;
+            }
+
+            if (i - start is < 1 or > 2 || i >= text.Length || text[i] is not ('/' or '.' or '-'))
+            {
+                return false;
+            }
+
+            i++;
+        }
+
+        return i < text.Length && char.IsAsciiDigit(text[i]);
+    }
+
+    /// <summary>The reason a timestamp was refused, in words, naming the option that fixes it.</summary>
+    public static string TimestampProblem(ReadOnlySpan<char> text, string? format, string option) =>
+        format is null && IsDayMonthOrder(text)
+            ? $"'{text.ToString()}' does not say whether the day or the month comes first; set {option} (dd/MM/yyyy or MM/dd/yyyy) or write ISO 8601 (2026-02-01)"
+            : format is null
+                ? $"'{text.ToString()}' is not a valid date: expected an ISO 8601 date such as 2026-03-01 or 2026-03-01T10:00:00Z (set {option} for another format)"
+                : $"'{text.ToString()}' is not a valid date in the format '{format}'";
 
     public static bool TryParseDecimal(ReadOnlySpan<char> text, out decimal value) =>
         decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);

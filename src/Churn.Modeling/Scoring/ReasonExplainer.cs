@@ -69,6 +69,12 @@ internal static class ReasonExplainer
                     var column = table.Columns[indices[f]];
                     var value = column.Kind == ModelColumnKind.Numeric ? column.Numbers![r] : double.NaN;
                     var category = column.Kind == ModelColumnKind.Numeric ? null : column.Categories![r] ?? "missing";
+                    if (category is not null && column.Categories![r] is not null && specs[f].Kind == ModelColumnKind.Categorical && !specs[f].Levels.Contains(category, StringComparer.Ordinal))
+                    {
+                        // Scored in the shared "other" slot: say so, the effect is that of the rare values, not of this one.
+                        category += specs[f].IsKnownLevel(category) ? " (rare in training)" : " (never seen in training)";
+                    }
+
                     reasons[k] = new RiskReason(specs[f].Name, value, contribution, Text(column.Name, column.Definition, value, category, contribution));
                 }
 

@@ -8,7 +8,18 @@ namespace Churn.Modeling;
 /// <param name="Levels">For categorical columns, the levels kept (frequent ones, in a fixed order).</param>
 /// <param name="Mean">For numeric columns, the training mean (replaces missing values for linear models).</param>
 /// <param name="MissingCode">For numeric columns, a value below every training value (replaces missing values for tree models, which can then split missing apart).</param>
-public sealed record FeatureSpec(string Name, ModelColumnKind Kind, IReadOnlyList<string> Levels, double Mean, double MissingCode);
+public sealed record FeatureSpec(string Name, ModelColumnKind Kind, IReadOnlyList<string> Levels, double Mean, double MissingCode)
+{
+    /// <summary>Gets, for categorical columns, the other values seen in training (too rare for a level of their own; they share the "other" slot), sorted; null when there were more than 1,000 of them (an open vocabulary) or the model file predates this list.</summary>
+    /// <value>A value in neither <see cref="Levels"/> nor this list is one the model never saw.</value>
+    public IReadOnlyList<string>? OtherLevels { get; init; }
+
+    /// <summary>Tells whether a value of this categorical column was seen in training.</summary>
+    /// <param name="value">The value, as written.</param>
+    /// <returns><see langword="true"/> when it was, or when the vocabulary is open or unknown (<see cref="OtherLevels"/> is null).</returns>
+    public bool IsKnownLevel(string value) =>
+        OtherLevels is null || Levels.Contains(value, StringComparer.Ordinal) || OtherLevels.Contains(value, StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Turns a <see cref="ModelTable"/> into a dense float matrix: numbers pass through (NaN stays
@@ -20,6 +31,7 @@ public sealed class Featurizer
 {
     private const int MinLevelCount = 5;
     private const int MaxLevels = 30;
+    private const int MaxOtherLevels = 1_000;
 
     [JsonConstructor]
     internal Featurizer(IReadOnlyList<FeatureSpec> specs)
@@ -82,7 +94,10 @@ public sealed class Featurizer
                     .Where(g => g.Count() >= MinLevelCount)
                     .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
                     .Take(MaxLevels).Select(g => g.Key).ToList();
-                specs.Add(new FeatureSpec(c.Name, ModelColumnKind.Categorical, levels, 0, 0));
+                var kept = levels.ToHashSet(StringComparer.Ordinal);
+                var others = c.Categories!.OfType<string>().Where(v => !kept.Contains(v)).Distinct(StringComparer.Ordinal).Take(MaxOtherLevels + 1).ToList();
+                others.Sort(StringComparer.Ordinal);
+                specs.Add(new FeatureSpec(c.Name, ModelColumnKind.Categorical, levels, 0, 0) { OtherLevels = others.Count > MaxOtherLevels ? null : others });
             }
         }
 

@@ -245,10 +245,11 @@ public sealed class ModelTable
     /// <param name="id">The id column, or null (rows are then named by their line).</param>
     /// <param name="report">Receives the accounting and the rejected rows.</param>
     /// <param name="rows">Rows per block.</param>
+    /// <param name="unknownCategories">What becomes of a category value the model never saw in training (when its file lists them): a warning in <paramref name="report"/> (scored like the rare values), or the row rejected.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The blocks, in file order.</returns>
     /// <exception cref="ArgumentException">A column the model needs, or the id column, is not in the file.</exception>
-    public static IEnumerable<ModelTable> ReadCsvBlocks(string path, Featurizer featurizer, string? id, IngestReport report, int rows = 65_536, CancellationToken cancellationToken = default)
+    public static IEnumerable<ModelTable> ReadCsvBlocks(string path, Featurizer featurizer, string? id, IngestReport report, int rows = 65_536, UnknownValueHandling unknownCategories = UnknownValueHandling.Warn, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(featurizer);
         var options = new CsvTableOptions
@@ -256,7 +257,13 @@ public sealed class ModelTable
             NumberColumns = [.. featurizer.Specs.Where(s => s.Kind == ModelColumnKind.Numeric).Select(s => s.Name)],
             TextColumns = [.. featurizer.Specs.Where(s => s.Kind == ModelColumnKind.Categorical).Select(s => s.Name), .. id is null ? Array.Empty<string>() : [id]],
             NumberLimit = float.MaxValue,
+            UnknownValues = unknownCategories,
         };
+        foreach (var s in featurizer.Specs.Where(s => s.Kind == ModelColumnKind.Categorical && s.OtherLevels is not null))
+        {
+            options.KnownValues[s.Name] = new HashSet<string>([.. s.Levels, .. s.OtherLevels!], StringComparer.Ordinal);
+        }
+
         IEnumerable<CsvTable> blocks;
         try
         {

@@ -50,23 +50,23 @@ public sealed class DataCommandsTests
     }
 
     [Fact]
-    public async Task Validate_MissingMappedColumn_ExitsTwoWithSuggestion()
+    public async Task Validate_MissingMappedColumn_ExitsThreeWithSuggestion()
     {
         using var dir = new TempDir();
         var file = dir.File("events.csv", "customer,timestamp,type\nc1,2026-01-05,login\n");
 
         var (exit, _, error) = await CliRunner.RunAsync("data", "validate", "--events", file);
 
-        Assert.Equal(2, exit);
+        Assert.Equal(3, exit);
         Assert.Contains("Did you mean 'customer'", error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Validate_MissingFile_ExitsTwo()
+    public async Task Validate_MissingFile_ExitsThree()
     {
         var (exit, output, _) = await CliRunner.RunAsync("data", "validate", "--events", "/no/such/file.csv", "--format", "json");
 
-        Assert.Equal(2, exit);
+        Assert.Equal(3, exit);
         Assert.Contains("does not exist", CliRunner.Json(output).GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 

@@ -109,13 +109,75 @@ public sealed class ModelCommandsTests
     }
 
     [Fact]
-    public async Task Score_CorruptModel_ExitsTwo()
+    public async Task Score_CorruptModel_ExitsThree()
     {
         using var dir = new TempDir();
 
         var (exit, _, error) = await CliRunner.RunAsync("model", "score", "--model", dir.File("bad.model", "garbage"), "--data", Telco, "--out", dir.Combine("s.csv"));
 
-        Assert.Equal(2, exit);
+        Assert.Equal(3, exit);
         Assert.Contains("is not a churn model file", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Score_UnseenCategories_AreCountedAndWorded_AndStrictRejectsThem()
+    {
+        using var dir = new TempDir();
+        var sample = dir.File("train.csv", string.Join("\n", File.ReadLines(Telco).Take(1501)) + "\n");
+        var modelFile = dir.Combine("m.model");
+        Assert.Equal(0, (await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--id", "customerID", "--folds", "2", "--out", modelFile)).Exit);
+
+        // A CRM export that writes "Monthly" for "Month-to-month", and one customer in lower case.
+        var rows = File.ReadLines(Telco).Take(41).Select(l => string.Join(',', l.Split(',')[..^1])).ToList();
+        var monthly = rows.Count(r => r.Contains(",Month-to-month,", StringComparison.Ordinal));
+        var edited = rows.Select((r, i) => i == 0 ? r : r.Replace(",Month-to-month,", ",Monthly,", StringComparison.Ordinal)).ToList();
+        edited[2] = edited[2].Replace(",One year,", ",one year,", StringComparison.Ordinal);
+        var lowerCased = edited[2].Contains(",one year,", StringComparison.Ordinal) ? 1 : 0;
+        var data = dir.File("new.csv", string.Join("\n", edited) + "\n");
+
+        var (exit, output, _) = await CliRunner.RunAsync("model", "score", "--model", modelFile, "--data", data, "--id", "customerID", "--out", dir.Combine("s.csv"), "--format", "json");
+
+        Assert.Equal(0, exit);
+        var input = CliRunner.Json(output).GetProperty("input");
+        Assert.Equal(monthly + lowerCased, input.GetProperty("warnings").GetInt64());
+        var examples = input.GetProperty("warningExamples").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains(examples, e => e.Contains("'Monthly' is not a value of 'Contract' seen in training", StringComparison.Ordinal));
+        if (lowerCased == 1)
+        {
+            Assert.Contains(examples, e => e.StartsWith("new.csv:3:16:", StringComparison.Ordinal) && e.Contains("did you mean 'One year'?", StringComparison.Ordinal));
+        }
+
+        var scored = File.ReadAllLines(dir.Combine("s.csv"));
+        Assert.DoesNotContain(scored, l => l.Contains("Contract is Monthly:", StringComparison.Ordinal));
+
+        // --strict: the same rows are rejected, nothing is written, exit 1.
+        var strictOut = dir.Combine("strict.csv");
+        var (strictExit, strictJson, _) = await CliRunner.RunAsync("model", "score", "--model", modelFile, "--data", data, "--id", "customerID", "--out", strictOut, "--strict", "--format", "json");
+        Assert.Equal(1, strictExit);
+        var strict = CliRunner.Json(strictJson);
+        Assert.Equal(monthly + lowerCased, strict.GetProperty("rejected").GetInt64());
+        Assert.Equal(strict.GetProperty("read").GetInt64(), strict.GetProperty("accepted").GetInt64() + strict.GetProperty("rejected").GetInt64());
+        Assert.False(File.Exists(strictOut));
+    }
+
+    [Fact]
+    public async Task Train_OneNotANumberCell_KeepsTheColumnNumeric_AndWarns()
+    {
+        using var dir = new TempDir();
+        var lines = File.ReadLines(Telco).Take(1501).ToList();
+        var tenure = Array.IndexOf(lines[0].Split(','), "tenure");
+        var cells = lines[5].Split(',');
+        cells[tenure] = "n/a";
+        lines[5] = string.Join(',', cells);
+        var sample = dir.File("train.csv", string.Join("\n", lines) + "\n");
+
+        var (exit, output, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--id", "customerID", "--folds", "2", "--out", dir.Combine("m.model"), "--format", "json");
+        var (cleanExit, cleanOutput, _) = await CliRunner.RunAsync("model", "train", "--data", dir.File("clean.csv", string.Join("\n", File.ReadLines(Telco).Take(1501)) + "\n"), "--label", "Churn", "--id", "customerID", "--folds", "2", "--out", dir.Combine("c.model"), "--format", "json");
+
+        Assert.Equal((0, 0), (exit, cleanExit));
+        var json = CliRunner.Json(output);
+        Assert.Equal(CliRunner.Json(cleanOutput).GetProperty("features").GetInt32(), json.GetProperty("features").GetInt32());
+        Assert.Equal(1, json.GetProperty("input").GetProperty("warnings").GetInt64());
+        Assert.StartsWith($"train.csv:6:{tenure + 1}: 'n/a' is not a number", json.GetProperty("input").GetProperty("warningExamples")[0].GetString(), StringComparison.Ordinal);
     }
 }

@@ -131,13 +131,13 @@ public sealed class PipelineCommandsTests
         var (rulesExit, _, rulesErr) = await CliRunner.RunAsync("assess", "--events", events, "--rules", dir.File("r.json", "{ \"version\": \"1\", \"rules\": [ { \"id\": \"x\", \"expression\": \"no_such_feature > 1\" } ] }"), "--as-of", "2025-02-01", "--out", output);
         var (backtestExit, _, backtestErr) = await CliRunner.RunAsync("backtest", "--events", events, "--train-as-of", "2025-01-10", "--test-as-of", "2025-01-20", "--horizon-days", "30");
 
-        Assert.Equal(2, modelExit);
+        Assert.Equal(3, modelExit);
         Assert.Contains("m.model", modelErr, StringComparison.Ordinal);
         Assert.Equal(2, dateExit);
         Assert.Contains("2025-13-01", dateErr, StringComparison.Ordinal);
         Assert.Equal(2, extExit);
         Assert.Contains(".jsonl", extErr, StringComparison.Ordinal);
-        Assert.Equal(2, rulesExit);
+        Assert.Equal(3, rulesExit);
         Assert.Contains("no_such_feature", rulesErr, StringComparison.Ordinal);
         Assert.Equal(2, backtestExit);
         Assert.Contains("horizon", backtestErr, StringComparison.OrdinalIgnoreCase);

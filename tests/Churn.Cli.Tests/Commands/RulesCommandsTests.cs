@@ -80,7 +80,7 @@ public sealed class RulesCommandsTests
 
         var (exit, _, error) = await CliRunner.RunAsync("rules", "run", "--rules", dir.File("r.json", Rules), "--data", dir.File("t.csv", Table), "--id", "customer");
 
-        Assert.Equal(2, exit);
+        Assert.Equal(3, exit);
         Assert.Contains("id column 'customer'", error, StringComparison.Ordinal);
     }
 

@@ -85,7 +85,7 @@ public sealed class SegmentCommandsTests
     }
 
     [Fact]
-    public async Task Segment_BadInput_ExitsTwo_WithTheReason_AndWritesNothing()
+    public async Task Segment_BadInput_ExitsThree_WithTheReason_AndWritesNothing()
     {
         using var dir = new TempDir();
         var (_, _, _, assessments, _) = await BaseAsync(dir);
@@ -108,7 +108,7 @@ public sealed class SegmentCommandsTests
         {
             var (exit, _, err) = await CliRunner.RunAsync(["segment", .. args, "--out", output]);
 
-            Assert.True(exit == 2, string.Join(' ', args) + ": " + err);
+            Assert.True(exit == 3, string.Join(' ', args) + ": " + err);
             Assert.Contains(expected, err, StringComparison.Ordinal);
             Assert.DoesNotContain("   at ", err, StringComparison.Ordinal);
             Assert.False(File.Exists(output));

@@ -55,18 +55,18 @@ public sealed class StoreCommandsTests
         var existing = dir.File("keep.csv", "precious\n");
 
         var (exit, _, stderr) = await CliRunner.RunAsync("store", "info", "--db", notes);
-        Assert.Equal(2, exit);
+        Assert.Equal(3, exit);
         Assert.Contains(notes, stderr, StringComparison.Ordinal);
         Assert.Contains("not a SQLite database", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
 
         var (missingExit, _, missingErr) = await CliRunner.RunAsync("store", "info", "--db", dir.Combine("nothing.db"));
-        Assert.Equal(2, missingExit);
+        Assert.Equal(3, missingExit);
         Assert.Contains("does not exist", missingErr, StringComparison.Ordinal);
         Assert.False(File.Exists(dir.Combine("nothing.db")));
 
         var (exportExit, _, exportErr) = await CliRunner.RunAsync("store", "export", "--db", notes, "--table", "events", "--out", existing);
-        Assert.Equal(2, exportExit);
+        Assert.Equal(3, exportExit);
         Assert.Contains(notes, exportErr, StringComparison.Ordinal);
         Assert.Equal("precious\n", File.ReadAllText(existing));
 

@@ -69,7 +69,7 @@ public sealed class ValueCommandsTests
         var (exit, output, _) = await CliRunner.RunAsync("value", "fit", "--transactions", file, "--calibration-end", "2025-03-01", "--time-unit", "weeks", "--format", "json");
 
         Assert.NotEqual(0, noUnit);
-        Assert.Equal(2, exit); // too little data to fit: a clear error, not NaN
+        Assert.Equal(3, exit); // too little data to fit: a clear error, not NaN
         var json = CliRunner.Json(output);
         Assert.Contains("at least 2 customers", json.GetProperty("fatal").GetString(), StringComparison.Ordinal);
         Assert.Equal((3, 1, 2), (json.GetProperty("read").GetInt32(), json.GetProperty("accepted").GetInt32(), json.GetProperty("rejected").GetInt32()));

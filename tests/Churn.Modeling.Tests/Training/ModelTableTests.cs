@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Xunit;
 using Churn.Modeling;
 
 namespace Churn.Modeling.Tests.Training;
@@ -78,6 +80,78 @@ public sealed class ModelTableTests : IDisposable
         Assert.Equal(2, report.Errors[0].Column);
         Assert.Equal([2L, 7L], table.Lines!);
         Assert.Contains("is not a finite number", Assert.Throws<ArgumentException>(() => ModelTable.FromCsv(path, "churned", id: "id")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromCsv_OneUnparsableCellInANumberColumn_StaysNumeric_WithAWarningAtItsPosition()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => $"c{i},{i},{(i % 2 == 0 ? "yes" : "no")}").ToList();
+        rows[7] = "c7,n/a,no";
+        var path = Write(["id,tenure,churned", .. rows]);
+        var report = new Churn.Data.IngestReport();
+
+        var table = ModelTable.FromCsv(path, "churned", id: "id", report: report);
+
+        var tenure = table.Columns.Single(c => c.Name == "tenure");
+        Assert.Equal(ModelColumnKind.Numeric, tenure.Kind);
+        Assert.True(double.IsNaN(tenure.Numbers![7]));
+        Assert.Equal(8, tenure.Numbers[8]);
+        Assert.Equal((40L, 40L, 0L, 1L), (report.Read, report.Accepted, report.Rejected, report.WarningCount));
+        var warning = Assert.Single(report.Warnings);
+        Assert.Equal((9L, 2, "tenure"), (warning.Line, warning.Column, warning.ColumnName));
+        Assert.Contains("'n/a' is not a number", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CsvTable_UnparsableNumbers_Reject_RejectsTheRow_AndCountsAddUp()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => $"{i},{i * 2}").ToList();
+        rows[3] = "3,?";
+        rows[30] = "oops,60";
+        var path = Write(["a,b", .. rows]);
+        var report = new Churn.Data.IngestReport();
+
+        var table = Churn.Data.CsvTable.Read(path, report, new Churn.Data.CsvTableOptions { UnparsableNumbers = Churn.Data.UnparsableNumberHandling.Reject });
+
+        Assert.All(table.Columns, c => Assert.Equal(Churn.Data.CsvColumnKind.Number, c.Kind));
+        Assert.Equal((40L, 38L, 2L, 0L), (report.Read, report.Accepted, report.Rejected, report.WarningCount));
+        Assert.Equal([5L, 32L], report.Errors.Select(e => e.Line));
+        Assert.Equal(38, table.RowCount);
+        Assert.DoesNotContain(3.0, table.Columns[0].Numbers!);
+    }
+
+    [Fact]
+    public void CsvTable_AColumnMostlyText_IsText_EvenAfterAThousandNumbers()
+    {
+        // 1,000 numbers then 1,500 words: more than 5 % are not numbers, so every cell is kept as written.
+        var rows = Enumerable.Range(0, 2_500).Select(i => i < 1_000 ? $"{i}" : $"w{i % 7}").ToList();
+        var path = Write(["code", .. rows]);
+
+        var table = Churn.Data.CsvTable.Read(path, new Churn.Data.IngestReport());
+
+        var code = Assert.Single(table.Columns);
+        Assert.Equal(Churn.Data.CsvColumnKind.Text, code.Kind);
+        Assert.Equal("999", code.Texts![999]);
+        Assert.Equal("w0", code.Texts[1_001]);
+    }
+
+    [Property(MaxTest = 40)]
+    public bool CsvTable_AFewBadCells_LeaveTheColumnNumeric_AndEveryOtherValueAsWritten(PositiveInt seed)
+    {
+        var random = new Random(seed.Get);
+        var n = random.Next(20, 200);
+        var values = Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * 1000, 2)).ToArray();
+        var bad = Enumerable.Range(0, n).Where(_ => random.NextDouble() < 0.03).Take(n / 20).ToHashSet();
+        var tokens = new[] { "n/a", "NA", "?", "-", "none", "#VALUE!" };
+        var path = Write(["x", .. values.Select((v, i) => bad.Contains(i) ? tokens[i % tokens.Length] : v.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        var report = new Churn.Data.IngestReport();
+
+        var column = Churn.Data.CsvTable.Read(path, report).Columns[0];
+
+        return column.Kind == Churn.Data.CsvColumnKind.Number
+            && report.WarningCount == bad.Count
+            && report.Warnings.Select(w => w.Line - 2).Order().SequenceEqual(bad.Select(b => (long)b).Order())
+            && Enumerable.Range(0, n).All(i => bad.Contains(i) ? double.IsNaN(column.Numbers![i]) : column.Numbers![i] == values[i]);
     }
 
     private string Write(params string[] lines)
