@@ -6,7 +6,7 @@ namespace Churn.Segmentation;
 /// <summary>Reads and writes scheme files (see docs/segmentation.md for the format).</summary>
 internal static class SchemeJson
 {
-    private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    private static readonly JsonDocumentOptions Options = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
 
     public static List<(SegmentScheme Scheme, JsonElement? Fitted)> Read(string json, string source)
     {

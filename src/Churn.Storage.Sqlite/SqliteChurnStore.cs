@@ -1037,12 +1037,11 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
                 continue;
             }
 
-            if (guard && cell[0] is '=' or '+' or '-' or '@' && !double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            if (guard)
             {
-                cell = "'" + cell;
+                Churn.Shared.CsvCells.Write(output, cell);
             }
-
-            if (cell.AsSpan().IndexOfAny(",\"\r\n") >= 0)
+            else if (cell.AsSpan().IndexOfAny(",\"\r\n") >= 0)
             {
                 output.Write('"');
                 output.Write(cell.Replace("\"", "\"\"", StringComparison.Ordinal));

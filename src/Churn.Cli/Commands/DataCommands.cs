@@ -64,6 +64,8 @@ internal static class DataCommands
 
     private static int Stop(TextWriter output, TextWriter error, bool json, string message, IngestReport? report, int exit)
     {
+        // ArgumentException's " (Parameter 'x')" names a C# parameter, which means nothing on a command line.
+        message = System.Text.RegularExpressions.Regex.Replace(message, @" \(Parameter '[^']*'\)", string.Empty);
         if (json)
         {
             var errors = (report?.Errors.Select(e => new { line = e.Line, column = e.Column, message = e.Message }) ?? []).Append(new { line = 0L, column = 0, message });
@@ -71,6 +73,12 @@ internal static class DataCommands
         }
         else
         {
+            // What was read comes first: when every row was rejected, the rows say why, not the fit.
+            if (report is not null)
+            {
+                FeaturesCommands.WriteIngestSummary(error, "input", report);
+            }
+
             error.WriteLine("error: " + message);
         }
 

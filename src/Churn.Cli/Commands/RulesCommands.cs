@@ -84,7 +84,8 @@ internal static class RulesCommands
                 return Task.FromResult(DataCommands.Fatal(output, error, json, $"file '{path}' does not exist."));
             }
 
-            var (set, positions, issues) = Load(path);
+            // Every problem at once: the structure's, then each expression's (the JSON itself stops at its first syntax error).
+            var (set, positions, issues) = RuleSetJson.ParseWithIssues(File.ReadAllText(path));
             if (set is not null)
             {
                 RuleSchema schema;
@@ -109,7 +110,8 @@ internal static class RulesCommands
                     schema = new RuleSchema(new FeatureBuilder().Schema.Names, DefaultTexts, DefaultDates);
                 }
 
-                issues = CompiledRuleSet.Validate(set, schema, positions);
+                var expressions = CompiledRuleSet.Validate(new RuleSet(set.Version, [.. set.Rules.Where(r => r.Expression.Length > 0)]), schema, [.. positions.Where((_, i) => set.Rules[i].Expression.Length > 0)]);
+                issues = [.. issues.Concat(expressions).OrderBy(i => i.Line).ThenBy(i => i.Column)];
             }
 
             return Task.FromResult(Report(output, json, path, set, issues));
@@ -159,7 +161,11 @@ internal static class RulesCommands
 
             if (set is not null)
             {
-                issues = CompiledRuleSet.Validate(set, inferred.Schema, positions);
+                // 'rules check' without --data accepts the customer attributes; a snapshots table does not hold them: say so.
+                issues = [.. CompiledRuleSet.Validate(set, inferred.Schema, positions).Select(i =>
+                    DefaultTexts.Concat(DefaultDates).FirstOrDefault(a => i.Message.Contains($"unknown feature '{a}'", StringComparison.Ordinal)) is { } attribute
+                        ? i with { Message = $"{i.Message}; '{attribute}' is a customer attribute, which 'churn features build' does not write: add the column to the table, or run the rules with 'churn assess --customers'" }
+                        : i)];
             }
 
             if (issues.Count > 0)
@@ -186,29 +192,46 @@ internal static class RulesCommands
                 return Task.FromResult(DataCommands.Usage(output, error, json, $"rule '{dated.Rule.Id}' counts days from an instant, but {Path.GetFileName(table)} has no as_of column (or some rows leave it blank): give --as-of, for example --as-of 2026-01-01."));
             }
 
-            using var writer = parse.GetValue(outFile) is { } o ? new StreamWriter(o, append: false, new System.Text.UTF8Encoding(false)) : null;
-            writer?.Write("customer_id,rule_id,severity,explanation\n");
             var threshold = set!.MinorThreshold ?? 3;
-            var report = RuleDryRun.Run(
-                compiled,
-                inferred.Rows(fallback ?? DateTimeOffset.UnixEpoch),
-                threshold,
-                writer is null ? null : (customer, input, fired) =>
-                {
-                    var minor = 0.0;
-                    foreach (var i in fired)
+            RuleDryRunReport Run(StreamWriter? writer)
+            {
+                writer?.Write("customer_id,rule_id,severity,explanation\n");
+                return RuleDryRun.Run(
+                    compiled,
+                    inferred.Rows(fallback ?? DateTimeOffset.UnixEpoch),
+                    threshold,
+                    writer is null ? null : (customer, input, fired) =>
                     {
-                        var r = compiled.Rules[i];
-                        minor += r.Rule.Severity == SymptomSeverity.Minor ? r.Rule.Weight : 0;
-                        writer.Write($"{CsvField.Quote(customer.Value)},{CsvField.Quote(r.Rule.Id)},{r.Rule.Severity.ToString().ToLowerInvariant()},{CsvField.Quote(r.Condition.Explain(input))}\n");
-                    }
+                        var minor = 0.0;
+                        foreach (var i in fired)
+                        {
+                            var r = compiled.Rules[i];
+                            minor += r.Rule.Severity == SymptomSeverity.Minor ? r.Rule.Weight : 0;
+                            writer.Write($"{CsvField.Quote(customer.Value)},{CsvField.Quote(r.Rule.Id)},{r.Rule.Severity.ToString().ToLowerInvariant()},{CsvField.Quote(r.Condition.Explain(input))}\n");
+                        }
 
-                    if (minor >= threshold && minor > 0)
-                    {
-                        writer.Write($"{CsvField.Quote(customer.Value)},{SymptomEngine.RecapitulativeRuleId},critical,{CsvField.Quote(string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {minor:0.##} (threshold {threshold:0.##})"))}\n");
-                    }
-                },
-                ct);
+                        if (minor >= threshold && minor > 0)
+                        {
+                            writer.Write($"{CsvField.Quote(customer.Value)},{SymptomEngine.RecapitulativeRuleId},critical,{CsvField.Quote(string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {minor:0.##} (threshold {threshold:0.##})"))}\n");
+                        }
+                    },
+                    ct);
+            }
+
+            // The symptoms file is written whole or not at all.
+            RuleDryRunReport report = null!;
+            if (parse.GetValue(outFile) is { } o)
+            {
+                AtomicFile.Write(o, stream =>
+                {
+                    using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
+                    report = Run(writer);
+                });
+            }
+            else
+            {
+                report = Run(null);
+            }
 
             string? reportPath = null;
             if (parse.GetValue(reportOption) is { } reportDir)

@@ -233,11 +233,10 @@ internal static class Delimiters
     };
 }
 
-/// <summary>Quotes a CSV field when it needs it (RFC 4180).</summary>
+/// <summary>Quotes a CSV text cell when it needs it (RFC 4180) and keeps formula-like text from running in a spreadsheet.</summary>
 internal static class CsvField
 {
-    public static string Quote(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string Quote(string value) => Churn.Shared.CsvCells.Quote(value);
 }
 
 /// <summary>Writes a file whole or not at all: into a temporary file beside it, moved over the target at the end.</summary>

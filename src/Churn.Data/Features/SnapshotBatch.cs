@@ -78,7 +78,7 @@ public sealed class SnapshotBatch
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            CsvText.WriteField(writer, _customers[r].Value);
+            Churn.Shared.CsvCells.Write(writer, _customers[r].Value);
             writer.Write(',');
             writer.Write(asOf);
             foreach (var v in Row(r))
@@ -92,22 +92,5 @@ public sealed class SnapshotBatch
 
             writer.Write('\n');
         }
-    }
-}
-
-/// <summary>Writes CSV fields, quoting where needed (RFC 4180).</summary>
-internal static class CsvText
-{
-    public static void WriteField(TextWriter writer, string value)
-    {
-        if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
-        {
-            writer.Write(value);
-            return;
-        }
-
-        writer.Write('"');
-        writer.Write(value.Replace("\"", "\"\"", StringComparison.Ordinal));
-        writer.Write('"');
     }
 }

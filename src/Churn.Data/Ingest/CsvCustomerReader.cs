@@ -105,6 +105,7 @@ public sealed class CsvCustomerReader
     private IEnumerable<CustomerProfile> ReadIterator(TextReader reader, string sourceName, IngestReport report, CancellationToken cancellationToken)
     {
         using var source = CsvRecordSource.Open(reader, sourceName, _options.Delimiter, report, _options.ErrorMode);
+        source.RequireUniqueHeader();
         var idColumn = source.Ordinal(_options.CustomerColumn);
         if (idColumn < 0)
         {

@@ -74,16 +74,38 @@ internal sealed class CsvRecordSource : IDisposable
 
     public int Ordinal(string name)
     {
+        var found = -1;
         for (var i = 0; i < Header.Length; i++)
         {
             if (string.Equals(Header[i], name, StringComparison.OrdinalIgnoreCase))
             {
-                return i;
+                if (found >= 0)
+                {
+                    throw Duplicate(found, i);
+                }
+
+                found = i;
             }
         }
 
-        return -1;
+        return found;
     }
+
+    /// <summary>Throws a file-level error when two header names are the same (ignoring case): which one is meant cannot be told.</summary>
+    public void RequireUniqueHeader()
+    {
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < Header.Length; i++)
+        {
+            if (Header[i].Length > 0 && !seen.TryAdd(Header[i], i))
+            {
+                throw Duplicate(seen[Header[i]], i);
+            }
+        }
+    }
+
+    private IngestException Duplicate(int first, int second) =>
+        new(new IngestError(Source, 1, second + 1, Header[second], $"columns {first + 1} and {second + 1} are both named '{Header[second]}'; rename one (which is meant cannot be told)"));
 
     /// <summary>Throws a file-level error naming the missing column and the closest match.</summary>
     public IngestException MissingColumn(string name, string option)

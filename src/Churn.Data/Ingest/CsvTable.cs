@@ -174,6 +174,7 @@ public sealed class CsvTable
         var found = new List<IngestError>();
         var scratch = new IngestReport(0, found.Add);
         using var csv = CsvRecordSource.Open(Open(path), source, options.Delimiter, scratch, options.ErrorMode);
+        csv.RequireUniqueHeader();
         var names = csv.Header;
         int[] Ordinals(IList<string> list, string option) => [.. list.Select(n => csv.Ordinal(n) is var i and >= 0 ? i : throw csv.MissingColumn(n, option))];
         var text = Ordinals(options.TextColumns, "TextColumns");

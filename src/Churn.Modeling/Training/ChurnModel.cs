@@ -513,7 +513,7 @@ public sealed record ModelExplanation(IReadOnlyList<IReadOnlyList<RiskReason>> R
 }
 
 /// <summary>Source-generated serialisation of model metadata: no reflection, so models load in trimmed and AOT-compiled hosts and in file-based apps.</summary>
-[JsonSourceGenerationOptions(WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSourceGenerationOptions(WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, AllowDuplicateProperties = false)]
 [JsonSerializable(typeof(ModelMetadata))]
 internal sealed partial class ModelJsonContext : JsonSerializerContext
 {

@@ -68,6 +68,24 @@ public static class RuleSetJson
     /// <exception cref="RuleSetFormatException">The JSON is malformed or a rule is incomplete.</exception>
     public static (RuleSet RuleSet, IReadOnlyList<(int Line, int Column)> ExpressionPositions) Parse(string json)
     {
+        var (ruleSet, positions, issues) = ParseWithIssues(json);
+        if (issues.Count > 0)
+        {
+            throw new RuleSetFormatException(issues);
+        }
+
+        return (ruleSet!, positions);
+    }
+
+    /// <summary>
+    /// Parses a rule set and lists every structural problem instead of stopping at them: the set
+    /// returned holds each rule that has an id (with its problems listed), so a checker can go on
+    /// to check their expressions too (<see cref="CompiledRuleSet.Validate"/>) and report everything at once.
+    /// </summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The rule set (null only when the JSON itself is malformed, a duplicate key included), the file position of each of its rules' expressions, and the problems.</returns>
+    public static (RuleSet? RuleSet, IReadOnlyList<(int Line, int Column)> ExpressionPositions, IReadOnlyList<RuleSetIssue> Issues) ParseWithIssues(string json)
+    {
         ArgumentNullException.ThrowIfNull(json);
         RuleSetDto? dto;
         try
@@ -80,12 +98,12 @@ public static class RuleSetJson
             var column = (int)(ex.BytePositionInLine ?? 0) + 1;
             var message = ex.Message;
             var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-            throw new RuleSetFormatException([new RuleSetIssue(line, column, null, (cut > 0 ? message[..cut] : message) + (ex.Path is { } p ? $" (at {p})" : string.Empty))]);
+            return (null, [], [new RuleSetIssue(line, column, null, (cut > 0 ? message[..cut] : message) + (ex.Path is { } p ? $" (at {p})" : string.Empty))]);
         }
 
         if (dto is null)
         {
-            throw new RuleSetFormatException([new RuleSetIssue(1, 1, null, "the file holds no rule set (expected { \"version\": \"1\", \"rules\": [...] })")]);
+            return (null, [], [new RuleSetIssue(1, 1, null, "the file holds no rule set (expected { \"version\": \"1\", \"rules\": [...] })")]);
         }
 
         var positions = ExpressionPositions(json);
@@ -101,6 +119,7 @@ public static class RuleSetJson
         }
 
         var rules = new List<Rule>();
+        var kept = new List<(int Line, int Column)>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < (dto.Rules?.Count ?? 0); i++)
         {
@@ -133,6 +152,7 @@ public static class RuleSetJson
                 issues.Add(new RuleSetIssue(line, column, r.Id, $"weight {r.Weight} must be zero or more"));
             }
 
+            kept.Add((line, column));
             rules.Add(new Rule(r.Id, r.Expression ?? string.Empty)
             {
                 Severity = severity,
@@ -153,12 +173,7 @@ public static class RuleSetJson
             issues.Add(new RuleSetIssue(1, 1, null, $"halfLifeDays {h} must be positive"));
         }
 
-        if (issues.Count > 0)
-        {
-            throw new RuleSetFormatException(issues);
-        }
-
-        return (new RuleSet(dto.Version!, rules) { MinorThreshold = dto.MinorThreshold, HalfLifeDays = dto.HalfLifeDays }, positions);
+        return (new RuleSet(dto.Version ?? string.Empty, rules) { MinorThreshold = dto.MinorThreshold, HalfLifeDays = dto.HalfLifeDays }, kept, issues);
     }
 
     /// <summary>Writes a rule set as JSON.</summary>
@@ -262,6 +277,7 @@ internal sealed class RuleSetRuleDto
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false,
     ReadCommentHandling = JsonCommentHandling.Skip,
     AllowTrailingCommas = true,
     WriteIndented = true,

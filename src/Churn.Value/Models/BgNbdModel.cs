@@ -199,7 +199,7 @@ public sealed class BgNbdModel : IRepeatPurchaseModel
     private static BgNbdFit Finish(OptimizationResult result, Likelihood likelihood, RepeatPurchaseData data, FitOptions options, Optimizers.GradientFunction objective)
     {
         var u = result.Point;
-        var (converged, message) = FitVerdict.Judge("BG/NBD", Names, u, result.Converged, result.Message);
+        var (converged, message) = FitVerdict.Judge("BG/NBD", Names, u, result.Converged, result.Message, ["r", "a", "b"]);
         var diagnostics = new FitDiagnostics(converged, result.Iterations, result.Evaluations, result.GradientNorm, message, data.Groups);
         if (!converged && options.ThrowOnNonConvergence)
         {

@@ -76,8 +76,23 @@ internal sealed partial class FitOptionsValidator : Microsoft.Extensions.Options
 /// <summary>Turns an optimiser's end state into a verdict and a message that says what went wrong.</summary>
 internal static class FitVerdict
 {
-    public static (bool Converged, string Message) Judge(string model, string[] names, double[] logParameters, bool optimizerConverged, string optimizerMessage)
+    /// <param name="model">The model's name.</param>
+    /// <param name="names">The parameters' names.</param>
+    /// <param name="logParameters">The fitted parameters' logarithms.</param>
+    /// <param name="optimizerConverged">Whether the optimiser met its stopping rule.</param>
+    /// <param name="optimizerMessage">Its account.</param>
+    /// <param name="shapes">The parameters without units (shapes, not time or money scales): one beyond e^±10 (22,026 or 1/22,026) means the likelihood is flat in it, however still the optimiser stopped.</param>
+    public static (bool Converged, string Message) Judge(string model, string[] names, double[] logParameters, bool optimizerConverged, string optimizerMessage, string[] shapes)
     {
+        var values = string.Join(", ", names.Select((n, i) => $"{n} = {Math.Exp(logParameters[i]):G4}"));
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (shapes.Contains(names[i]) && Math.Abs(logParameters[i]) >= 10)
+            {
+                return (false, $"the shape parameter {names[i]} runs off to {(logParameters[i] > 0 ? "infinity" : "zero")} ({values}): the data cannot identify the {model} model (too few customers, too little repeat buying, or customers too alike; try a longer calibration period)");
+            }
+        }
+
         var worst = 0;
         for (var i = 1; i < logParameters.Length; i++)
         {
@@ -87,7 +102,6 @@ internal static class FitVerdict
             }
         }
 
-        var values = string.Join(", ", names.Select((n, i) => $"{n} = {Math.Exp(logParameters[i]):G4}"));
         if (Math.Abs(logParameters[worst]) >= 30)
         {
             return (false, $"parameter {names[worst]} runs off to {(logParameters[worst] > 0 ? "infinity" : "zero")} ({values}): the data cannot identify the {model} model");

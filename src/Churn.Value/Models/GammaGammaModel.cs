@@ -186,7 +186,7 @@ public sealed class GammaGammaModel
         }
 
         var u = result.Point;
-        var (converged, message) = FitVerdict.Judge("Gamma-Gamma", ["p", "q", "gamma"], u, result.Converged, result.Message);
+        var (converged, message) = FitVerdict.Judge("Gamma-Gamma", ["p", "q", "gamma"], u, result.Converged, result.Message, ["p", "q"]);
         var diagnostics = new FitDiagnostics(converged, result.Iterations, result.Evaluations, result.GradientNorm, message, gx.Length);
         if (!converged && options.ThrowOnNonConvergence)
         {

@@ -90,7 +90,7 @@ public sealed class ParetoNbdModel : IRepeatPurchaseModel
         var polished = Optimizers.Bfgs(Gradient, simplex.Point, Math.Max(options.GradientTolerance, 1e-8), options.MaxIterations, cancellationToken);
         var result = polished.Value <= simplex.Value ? polished : simplex;
         var u = result.Point;
-        var (converged, message) = FitVerdict.Judge("Pareto/NBD", Names, u, (simplex.Converged || polished.Converged) && double.IsFinite(result.Value), polished.Converged ? polished.Message : simplex.Message);
+        var (converged, message) = FitVerdict.Judge("Pareto/NBD", Names, u, (simplex.Converged || polished.Converged) && double.IsFinite(result.Value), polished.Converged ? polished.Message : simplex.Message, ["r", "s"]);
         var diagnostics = new FitDiagnostics(converged, simplex.Iterations + polished.Iterations, simplex.Evaluations + (polished.Evaluations * 9), polished.GradientNorm, message, data.Groups);
         if (!converged && options.ThrowOnNonConvergence)
         {

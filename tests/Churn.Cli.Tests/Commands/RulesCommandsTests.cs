@@ -37,6 +37,84 @@ public sealed class RulesCommandsTests
     }
 
     [Fact]
+    public async Task Check_ReportsEveryProblem_StructureAndExpressions_InLineOrder()
+    {
+        using var dir = new TempDir();
+        var rules = dir.File("many.json", """
+            {
+              "version": "1",
+              "rules": [
+                { "id": "a", "expression": "tikets_30d >= 3", "severity": "critical" },
+                { "id": "b", "expression": "logins_30d <", "severity": "sometimes" },
+                { "id": "a", "expression": "logins_30d < 2", "weight": -1 },
+                { "id": "c", "expression": "" }
+              ]
+            }
+            """);
+
+        var (exit, output, _) = await CliRunner.RunAsync("rules", "check", "--rules", rules, "--data", dir.File("t.csv", Table), "--id", "id", "--format", "json");
+
+        Assert.Equal(1, exit);
+        var errors = CliRunner.Json(output).GetProperty("errors").EnumerateArray().Select(e => (Line: e.GetProperty("line").GetInt32(), Message: e.GetProperty("message").GetString()!)).ToList();
+        Assert.Contains(errors, e => e.Line == 4 && e.Message.Contains("tickets_30d", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Line == 5 && e.Message.Contains("sometimes", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Line == 5 && e.Message.Contains("expression", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Line == 6 && e.Message.Contains("used by another rule", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Line == 6 && e.Message.Contains("weight", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Line == 7 && e.Message.Contains("missing or empty", StringComparison.Ordinal));
+        Assert.Equal(errors.OrderBy(e => e.Line).Select(e => e.Line), errors.Select(e => e.Line));
+    }
+
+    [Fact]
+    public async Task Check_DuplicateJsonKeys_AreAnError_NotLastWins()
+    {
+        using var dir = new TempDir();
+        var rules = dir.File("dup.json", """
+            {
+              "version": "1",
+              "rules": [
+                { "id": "a", "expression": "tickets_30d >= 3", "expression": "tickets_30d >= 300" }
+              ]
+            }
+            """);
+
+        var (exit, output, _) = await CliRunner.RunAsync("rules", "check", "--rules", rules, "--format", "json");
+
+        Assert.Equal(1, exit);
+        var error = CliRunner.Json(output).GetProperty("errors")[0];
+        Assert.Equal(4, error.GetProperty("line").GetInt32());
+        Assert.Contains("expression", error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Run_ACustomerAttributeMissingFromTheTable_SaysWhereItComesFrom()
+    {
+        using var dir = new TempDir();
+        var rules = dir.File("plan.json", """{ "version": "1", "rules": [ { "id": "basic", "expression": "plan == \"basic\"" } ] }""");
+
+        var (checkExit, _, _) = await CliRunner.RunAsync("rules", "check", "--rules", rules);
+        var (runExit, runOut, _) = await CliRunner.RunAsync("rules", "run", "--rules", rules, "--data", dir.File("snapshots.csv", "customer_id,logins_30d\na,1\n"), "--id", "customer_id");
+
+        Assert.Equal((0, 1), (checkExit, runExit));
+        Assert.Contains("'plan' is a customer attribute, which 'churn features build' does not write", runOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_SymptomsFile_GuardsFormulaLikeIds_AndIsWrittenWhole()
+    {
+        using var dir = new TempDir();
+        var output = dir.Combine("symptoms.csv");
+
+        var (exit, _, _) = await CliRunner.RunAsync("rules", "run", "--rules", dir.File("r.json", Rules), "--data", dir.File("t.csv", "id,tickets_30d,logins_30d,feedback_last,plan\n=HYPERLINK(\"http://x\"),5,0,,gold\n-7,5,0,,gold\n"), "--id", "id", "--out", output);
+
+        Assert.Equal(0, exit);
+        var lines = File.ReadAllLines(output);
+        Assert.Contains(lines, l => l.StartsWith("\"'=HYPERLINK(\"\"http://x\"\")\",tickets,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("-7,tickets,", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(dir.Path, ".symptoms.csv.*"));
+    }
+
+    [Fact]
     public async Task Check_MalformedJson_ReportsPosition()
     {
         using var dir = new TempDir();

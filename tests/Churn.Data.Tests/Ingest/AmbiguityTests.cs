@@ -69,4 +69,47 @@ public sealed class AmbiguityTests
         Assert.Contains("did you mean 'payment_failure'?", report.Warnings[1].Message, StringComparison.Ordinal);
         Assert.All(report.Warnings, w => Assert.Equal(3, w.Column));
     }
+
+    [Fact]
+    public void DuplicateHeaders_AreAFileError_InEveryReader_NamingBothColumns()
+    {
+        var events = Assert.Throws<IngestException>(() => Read("customer_id,timestamp,type,TYPE\nc1,2026-01-01,purchase,login\n"));
+        Assert.Equal((1L, 4), (events.Error!.Line, events.Error.Column));
+        Assert.Contains("columns 3 and 4 are both named", events.Message, StringComparison.Ordinal);
+
+        var customers = Assert.Throws<IngestException>(() => new CsvCustomerReader().Read(new StringReader("customer_id,plan,plan\nc1,a,b\n"), "customers.csv", new IngestReport(), TestContext.Current.CancellationToken).ToList());
+        Assert.Contains("columns 2 and 3 are both named 'plan'", customers.Message, StringComparison.Ordinal);
+
+        var path = Path.Combine(Path.GetTempPath(), $"churn-dup-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, "a,b,a\n1,2,3\n");
+        try
+        {
+            Assert.Contains("columns 1 and 3 are both named 'a'", Assert.Throws<IngestException>(() => CsvTable.Read(path, new IngestReport())).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void TableLineNumbers_CountQuotedNewlines_LikeTheEventReaders()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"churn-ql-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, "id,note,x\na,\"two\nlines\",1\nb,plain,1e400\nc,\"x\",\xC3\n");
+        File.WriteAllBytes(path, [.. File.ReadAllBytes(path).Take(File.ReadAllBytes(path).Length - 3), 0xC3, 0x28, (byte)'\n']);
+        try
+        {
+            var report = new IngestReport();
+            var table = CsvTable.Read(path, report, new CsvTableOptions { TextColumns = ["note"] });
+
+            Assert.Equal([2L], table.Lines);
+            Assert.Equal([4L, 5L], report.Errors.Select(e => e.Line));
+            Assert.Contains("not valid UTF-8", report.Errors[1].Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -168,6 +168,48 @@ public sealed class BgNbdModelTests
         Assert.Contains("runs off", fit.Diagnostics.Message, StringComparison.Ordinal);
         Assert.NotNull(ex.Diagnostics);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Fit_AFlatLikelihood_IsNotReportedConverged_EvenWhenTheOptimiserStops(bool clockwork)
+    {
+        // Customers too alike (all buy five times, the last just before the end) or Poisson
+        // buyers who never leave: the shapes run off (r to 1e7, a to 1e-7) where the optimiser
+        // stops on a flat likelihood with NaN standard errors. That is no fit.
+        var random = new Random(1);
+        var n = 500;
+        var x = new int[n];
+        var tx = new double[n];
+        var t = Enumerable.Repeat(52.0, n).ToArray();
+        for (var i = 0; i < n; i++)
+        {
+            if (clockwork)
+            {
+                (x[i], tx[i]) = (5, 50 + random.NextDouble());
+                continue;
+            }
+
+            double time = 0;
+            while (true)
+            {
+                time += -Math.Log(1 - random.NextDouble()) / 0.2;
+                if (time > 52)
+                {
+                    break;
+                }
+
+                x[i]++;
+                tx[i] = time;
+            }
+        }
+
+        var fit = BgNbdModel.Fit(RepeatPurchaseData.From(x, tx, t), new FitOptions { ThrowOnNonConvergence = false });
+
+        Assert.False(fit.Diagnostics.Converged);
+        Assert.Contains("the data cannot identify the BG/NBD model", fit.Diagnostics.Message, StringComparison.Ordinal);
+        Assert.Contains("shape parameter", Assert.Throws<ModelFitException>(() => BgNbdModel.Fit(RepeatPurchaseData.From(x, tx, t))).Message, StringComparison.Ordinal);
+    }
 }
 
 public sealed class RepeatPurchaseSimulatorTests
