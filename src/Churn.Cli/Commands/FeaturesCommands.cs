@@ -56,6 +56,17 @@ internal static class FeaturesCommands
         }
     }
 
+    /// <summary>The accounting of one input in a JSON summary: counts, the first errors and warnings.</summary>
+    internal static object Accounting(IngestReport report) => new
+    {
+        read = report.Read,
+        accepted = report.Accepted,
+        rejected = report.Rejected,
+        errors = report.Errors.Take(100).Select(e => new { line = e.Line, column = e.Column, message = e.Message }),
+        warnings = report.WarningCount,
+        warningExamples = report.Warnings.Take(100).Select(e => new { line = e.Line, column = e.Column, message = e.Message }),
+    };
+
     internal static void WriteIngestSummary(TextWriter error, string what, IngestReport report)
     {
         WriteWarnings(error, $"warning: {what}: {report.WarningCount:N0} values were read with a warning:", report, 5);
@@ -84,7 +95,7 @@ internal static class FeaturesCommands
         var asOf = new Option<string>("--as-of") { Description = "The instant the snapshots describe; later events are never used.", Required = true };
         var windows = new Option<string>("--windows") { Description = "Window lengths in days, comma-separated.", DefaultValueFactory = _ => "7,30,90" };
         var outFile = new Option<string>("--out") { Description = "The snapshots CSV to write.", Required = true };
-        var strict = new Option<bool>("--strict") { Description = "Fail (exit 1) when any input row is rejected." };
+        var strict = new Option<bool>("--strict") { Description = "Fail (exit 1) when any input row is rejected; nothing is written then." };
         var format = Formats.Option();
         var columns = new EventColumnOptions();
         var command = new Command("build", "Write one snapshot per customer known at --as-of: recency, frequency, monetary, windowed counts and trends, tickets, complaints, feedback, usage decline, payment failures.");
@@ -150,23 +161,28 @@ internal static class FeaturesCommands
 
             var batch = builder.BuildAll(log, asOfDate, profiles, cancellationToken: ct);
             var outPath = parse.GetValue(outFile)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-            using (var writer = new StreamWriter(outPath, append: false, new System.Text.UTF8Encoding(false), 1 << 16))
+            var rejected = eventReport.Rejected + (customerReport?.Rejected ?? 0);
+            var refused = rejected > 0 && parse.GetValue(strict);
+            if (!refused)
             {
-                batch.WriteCsv(writer, ct);
+                // Whole or not at all: a failed run leaves an earlier snapshots file as it was.
+                AtomicFile.Write(outPath, stream =>
+                {
+                    using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
+                    batch.WriteCsv(writer, ct);
+                });
             }
 
-            var rejected = eventReport.Rejected + (customerReport?.Rejected ?? 0);
             if (json)
             {
                 Json.Write(output, new
                 {
-                    snapshots = batch.Count,
+                    snapshots = refused ? 0 : batch.Count,
                     features = batch.Schema.Count,
                     asOf = asOfDate,
-                    @out = outPath,
-                    events = new { read = eventReport.Read, accepted = eventReport.Accepted, rejected = eventReport.Rejected },
-                    customers = customerReport is null ? null : new { read = customerReport.Read, accepted = customerReport.Accepted, rejected = customerReport.Rejected },
+                    @out = refused ? null : outPath,
+                    events = Accounting(eventReport),
+                    customers = customerReport is null ? null : Accounting(customerReport),
                 });
             }
             else
@@ -177,10 +193,12 @@ internal static class FeaturesCommands
                     WriteIngestSummary(error, customersPath!, customerReport);
                 }
 
-                output.WriteLine($"Wrote {batch.Count:N0} snapshots x {batch.Schema.Count} features as of {asOfDate:yyyy-MM-dd HH:mm}Z to {outPath} (events: {eventReport}).");
+                output.WriteLine(refused
+                    ? $"--strict: {rejected:N0} input rows were rejected, so nothing was written."
+                    : $"Wrote {batch.Count:N0} snapshots x {batch.Schema.Count} features as of {asOfDate:yyyy-MM-dd HH:mm}Z to {outPath} (events: {eventReport}).");
             }
 
-            return rejected > 0 && parse.GetValue(strict) ? ExitCodes.Rejected : ExitCodes.Ok;
+            return refused ? ExitCodes.Rejected : ExitCodes.Ok;
         });
         return command;
     }

@@ -18,6 +18,7 @@ internal static class ModelCommands
         model.Subcommands.Add(Train(output, error));
         model.Subcommands.Add(Score(output, error));
         model.Subcommands.Add(Evaluate(output, error));
+        model.Subcommands.Add(Info(output, error));
         return model;
     }
 
@@ -186,7 +187,7 @@ internal static class ModelCommands
         var data = new Option<string>("--data") { Description = "The customers to score (CSV with the training columns).", Required = true };
         var id = new Option<string?>("--id") { Description = "The id column (default: the first column)." };
         var reasons = new Option<int>("--reasons") { Description = "How many reasons per customer.", DefaultValueFactory = _ => 3 };
-        var outFile = new Option<string>("--out") { Description = "The scores CSV to write: id, probability, risk_level, reasons.", Required = true };
+        var outFile = new Option<string>("--out") { Description = "The scores to write: a .csv (id, probability, risk_level, reasons) or a .jsonl (one JSON object per customer: id, probability, riskLevel, reasons with feature, value, contribution and text).", Required = true };
         var format = Formats.Option();
         var command = new Command("score", "Score customers with a model: calibrated probability, risk level and the top reasons.");
         var strict = new Option<bool>("--strict") { Description = "Fail (exit 1) when any row of --data is rejected (a bad number, or a category value the model never saw in training), instead of scoring the others; nothing is written." };
@@ -240,12 +241,17 @@ internal static class ModelCommands
                     AtomicFile.Write(outPath, stream =>
                     {
                         using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
-                        w.Write("id,probability,risk_level,reasons\n");
+                        var jsonLines = outPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
+                        if (!jsonLines)
+                        {
+                            w.Write("id,probability,risk_level,reasons\n");
+                        }
+
                         foreach (var table in queue.GetConsumingEnumerable(ct))
                         {
                             var explanation = top > 0 ? model.Explain(table, top) : null;
                             var probabilities = explanation?.Probabilities.ToArray() ?? model.Score(table);
-                            w.Write(Lines(table, probabilities, explanation, levels));
+                            w.Write(jsonLines ? JsonLines(table, probabilities, explanation, levels) : Lines(table, probabilities, explanation, levels));
                             customers += table.Count;
                             total += probabilities.Sum();
                         }
@@ -284,6 +290,79 @@ internal static class ModelCommands
             {
                 return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message));
             }
+        });
+        return command;
+    }
+
+    private static Command Info(TextWriter output, TextWriter error)
+    {
+        var modelFile = new Option<string>("--model") { Description = "The model file.", Required = true };
+        var format = Formats.Option();
+        var command = new Command("info", "Describe a model file (checked first): its inputs, training data and window, cross-validated metrics, learners, calibration and the SDK that wrote it.");
+        command.Options.Add(modelFile);
+        command.Options.Add(format);
+        command.SetAction((parse, ct) =>
+        {
+            var json = Formats.IsJson(parse, format);
+            ChurnModel model;
+            try
+            {
+                model = ChurnModel.Load(parse.GetValue(modelFile)!, Learners);
+            }
+            catch (Exception ex) when (ex is ModelFileException or ArgumentException)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message));
+            }
+
+            var m = model.Metadata;
+            var cv = m.CrossValidation;
+            var inputs = model.Featurizer.Specs.Select(s => new
+            {
+                name = s.Name,
+                kind = s.Kind == ModelColumnKind.Numeric ? "number" : "category",
+                levels = s.Kind == ModelColumnKind.Numeric ? null : s.Levels,
+                rareLevels = s.OtherLevels?.Count,
+            }).ToList();
+            if (json)
+            {
+                Json.Write(output, new
+                {
+                    file = parse.GetValue(modelFile),
+                    format = m.Format,
+                    sdkVersion = m.SdkVersion,
+                    trainer = m.Trainer,
+                    learners = m.Learners,
+                    rows = m.TrainingRows,
+                    churnRate = m.ChurnRate,
+                    trainedAt = m.TrainedAt,
+                    trainingWindow = new { start = m.TrainingWindowStart, end = m.TrainingWindowEnd },
+                    seed = m.Seed,
+                    cv = cv is null ? null : new { folds = cv.Folds, auc = N(cv.Auc), prAuc = N(cv.PrAuc), logLoss = N(cv.LogLoss), brier = N(cv.Brier), ece = N(cv.Ece), empc = N(cv.Empc) },
+                    calibration = m.IsotonicX is null ? "platt" : "isotonic",
+                    balancedClasses = m.BalancedClasses,
+                    treeSettings = m.TreeSettings,
+                    encodedFeatures = model.Featurizer.FeatureNames.Count,
+                    inputs,
+                });
+            }
+            else
+            {
+                output.WriteLine($"{parse.GetValue(modelFile)}: {m.Format}, written by Churn.Sdk {m.SdkVersion}");
+                output.WriteLine($"  trainer    {m.Trainer} ({string.Join(" + ", m.Learners)}), calibration {(m.IsotonicX is null ? "platt" : "isotonic")}{(m.BalancedClasses ? ", balanced classes" : string.Empty)}, seed {m.Seed}");
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  trained on {m.TrainingRows:N0} rows ({m.ChurnRate:P1} churned) at {m.TrainedAt:yyyy-MM-dd HH:mm}Z{(m.TrainingWindowStart is { } a && m.TrainingWindowEnd is { } b ? $", window {a:yyyy-MM-dd} to {b:yyyy-MM-dd}" : string.Empty)}"));
+                if (cv is not null)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {cv.Folds}-fold CV  ROC-AUC {cv.Auc:F4}   PR-AUC {cv.PrAuc:F4}   log-loss {cv.LogLoss:F4}   Brier {cv.Brier:F4}   ECE {cv.Ece:F4}"));
+                }
+
+                output.WriteLine($"  inputs     {inputs.Count} columns, {model.Featurizer.FeatureNames.Count} encoded features:");
+                foreach (var s in model.Featurizer.Specs)
+                {
+                    output.WriteLine(s.Kind == ModelColumnKind.Numeric ? $"    {s.Name} (number)" : $"    {s.Name} (category: {string.Join(", ", s.Levels.Take(8))}{(s.Levels.Count > 8 ? ", ..." : string.Empty)})");
+                }
+            }
+
+            return Task.FromResult(ExitCodes.Ok);
         });
         return command;
     }
@@ -395,6 +474,54 @@ internal static class ModelCommands
             }
 
             parts[b] = text.ToString();
+        });
+        return string.Concat(parts);
+    }
+
+    /// <summary>One scored block as JSON lines, a slice at a time on all cores.</summary>
+    private static string JsonLines(ModelTable table, double[] probabilities, ModelExplanation? explanation, RiskLevelPolicy levels)
+    {
+        const int slice = 8_192;
+        var parts = new string[(table.Count + slice - 1) / slice];
+        Parallel.For(0, parts.Length, b =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var j = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                for (var i = b * slice; i < Math.Min(table.Count, (b + 1) * slice); i++)
+                {
+                    j.WriteStartObject();
+                    j.WriteString("id", table.Ids![i]);
+                    j.WriteNumber("probability", probabilities[i]);
+                    j.WriteString("riskLevel", RiskLevelPolicy.Name(levels.LevelOf(probabilities[i])));
+                    j.WriteStartArray("reasons");
+                    foreach (var r in explanation?.Reasons[i] ?? [])
+                    {
+                        j.WriteStartObject();
+                        j.WriteString("feature", r.Feature);
+                        if (double.IsFinite(r.Value))
+                        {
+                            j.WriteNumber("value", r.Value);
+                        }
+                        else
+                        {
+                            j.WriteNull("value");
+                        }
+
+                        j.WriteNumber("contribution", r.Contribution);
+                        j.WriteString("text", r.Text);
+                        j.WriteEndObject();
+                    }
+
+                    j.WriteEndArray();
+                    j.WriteEndObject();
+                    j.Flush();
+                    System.Buffers.BuffersExtensions.Write(buffer, "\n"u8);
+                    j.Reset(buffer);
+                }
+            }
+
+            parts[b] = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
         });
         return string.Concat(parts);
     }

@@ -231,16 +231,16 @@ internal static class ValueCommands
             FeaturesCommands.WriteIngestSummary(error, parse.GetValue(inputs.Transactions)!, report);
             var predictions = calculator.PredictAll(summary.Customers, ct);
             var outPath = parse.GetValue(outFile)!;
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
-            using (var w = new StreamWriter(outPath, append: false, new System.Text.UTF8Encoding(false)))
+            AtomicFile.Write(outPath, stream =>
             {
+                using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
                 w.Write("customer_id,frequency,recency,T,monetary_value,p_alive,expected_purchases,expected_average_value,clv\n");
                 foreach (var p in predictions)
                 {
                     var s = p.Summary;
                     w.Write(string.Create(CultureInfo.InvariantCulture, $"{CsvField.Quote(s.CustomerId.Value)},{s.Frequency},{s.Recency:R},{s.T:R},{s.MonetaryValue:R},{p.ProbabilityAlive:R},{p.ExpectedPurchases:R},{p.ExpectedAverageValue:R},{p.Clv:R}\n"));
                 }
-            }
+            });
 
             var total = predictions.Sum(p => p.Clv);
             if (json)

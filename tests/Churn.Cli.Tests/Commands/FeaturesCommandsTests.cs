@@ -42,11 +42,16 @@ public sealed class FeaturesCommandsTests
         var events = dir.File("events.csv", "customer_id,timestamp,type\nc1,2026-01-01,login\nc2,nope,login\n");
 
         var (lenient, _, warning) = await CliRunner.RunAsync("features", "build", "--events", events, "--as-of", "2026-01-10", "--out", dir.Combine("a.csv"));
-        var (strict, _, _) = await CliRunner.RunAsync("features", "build", "--events", events, "--as-of", "2026-01-10", "--out", dir.Combine("b.csv"), "--strict");
+        var (strict, strictOut, _) = await CliRunner.RunAsync("features", "build", "--events", events, "--as-of", "2026-01-10", "--out", dir.Combine("b.csv"), "--strict", "--format", "json");
 
         Assert.Equal(0, lenient);
         Assert.Contains("events.csv:3:2", warning, StringComparison.Ordinal);
         Assert.Equal(1, strict);
+        Assert.False(File.Exists(dir.Combine("b.csv")));
+        var json = CliRunner.Json(strictOut);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("out").ValueKind);
+        var rejected = json.GetProperty("events").GetProperty("errors")[0];
+        Assert.Equal((3, 2), (rejected.GetProperty("line").GetInt32(), rejected.GetProperty("column").GetInt32()));
     }
 
     [Fact]

@@ -180,4 +180,47 @@ public sealed class ModelCommandsTests
         Assert.Equal(1, json.GetProperty("input").GetProperty("warnings").GetInt64());
         Assert.StartsWith($"train.csv:6:{tenure + 1}: 'n/a' is not a number", json.GetProperty("input").GetProperty("warningExamples")[0].GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Info_DescribesTheModel_AndScoresCanBeJsonLines()
+    {
+        using var dir = new TempDir();
+        var sample = dir.File("train.csv", string.Join("\n", File.ReadLines(Telco).Take(801)) + "\n");
+        var modelFile = dir.Combine("m.model");
+        var (trainExit, trainOut, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--id", "customerID", "--folds", "2", "--out", modelFile, "--format", "json");
+        Assert.Equal(0, trainExit);
+
+        var (exit, output, _) = await CliRunner.RunAsync("model", "info", "--model", modelFile, "--format", "json");
+        var (textExit, text, _) = await CliRunner.RunAsync("model", "info", "--model", modelFile);
+        var (badExit, _, badError) = await CliRunner.RunAsync("model", "info", "--model", dir.File("bad.model", "nope"));
+
+        Assert.Equal((0, 0, 3), (exit, textExit, badExit));
+        var info = CliRunner.Json(output);
+        var trained = CliRunner.Json(trainOut);
+        Assert.Equal(trained.GetProperty("rows").GetInt32(), info.GetProperty("rows").GetInt32());
+        Assert.Equal(trained.GetProperty("cv").GetProperty("auc").GetDouble(), info.GetProperty("cv").GetProperty("auc").GetDouble(), 9);
+        Assert.Equal(trained.GetProperty("features").GetInt32(), info.GetProperty("encodedFeatures").GetInt32());
+        Assert.Equal(19, info.GetProperty("inputs").GetArrayLength());
+        Assert.Contains(info.GetProperty("inputs").EnumerateArray(), i => i.GetProperty("name").GetString() == "Contract" && i.GetProperty("levels").GetArrayLength() == 3);
+        Assert.False(string.IsNullOrEmpty(info.GetProperty("sdkVersion").GetString()));
+        Assert.Contains("tenure (number)", text, StringComparison.Ordinal);
+        Assert.Contains("is not a churn model file", badError, StringComparison.Ordinal);
+
+        var data = dir.File("new.csv", string.Join("\n", File.ReadLines(Telco).Take(51).Select(l => string.Join(',', l.Split(',')[..^1]))) + "\n");
+        var csvOut = dir.Combine("s.csv");
+        var jsonOut = dir.Combine("s.jsonl");
+        Assert.Equal(0, (await CliRunner.RunAsync("model", "score", "--model", modelFile, "--data", data, "--id", "customerID", "--out", csvOut)).Exit);
+        Assert.Equal(0, (await CliRunner.RunAsync("model", "score", "--model", modelFile, "--data", data, "--id", "customerID", "--out", jsonOut)).Exit);
+
+        var csv = File.ReadAllLines(csvOut).Skip(1).Select(l => l.Split(',')).ToList();
+        var lines = File.ReadAllLines(jsonOut).Select(l => CliRunner.Json(l)).ToList();
+        Assert.Equal(50, lines.Count);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            Assert.Equal(csv[i][0], lines[i].GetProperty("id").GetString());
+            Assert.Equal(double.Parse(csv[i][1], CultureInfo.InvariantCulture), lines[i].GetProperty("probability").GetDouble());
+            Assert.Equal(csv[i][2], lines[i].GetProperty("riskLevel").GetString());
+            Assert.Equal(3, lines[i].GetProperty("reasons").GetArrayLength());
+        }
+    }
 }
