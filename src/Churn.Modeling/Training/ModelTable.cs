@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using Churn.Abstractions;
 using Churn.Data;
@@ -220,7 +221,7 @@ public sealed class ModelTable
 
             var c = csv.Columns[i];
             columns.Add(c.Kind == CsvColumnKind.Number
-                ? new ModelColumn(c.Name, ModelColumnKind.Numeric, c.Numbers, null)
+                ? new ModelColumn(c.Name, ModelColumnKind.Numeric, c.Numbers, null) { Definition = StandardDefinition(c.Name) }
                 : new ModelColumn(c.Name, ModelColumnKind.Categorical, null, c.Texts));
         }
 
@@ -298,7 +299,7 @@ public sealed class ModelTable
             var idIndex = id is null ? -1 : block.IndexOf(id);
             var columns = block.Columns.Where((_, i) => i != idIndex)
                 .Select(c => c.Kind == CsvColumnKind.Number
-                    ? new ModelColumn(c.Name, ModelColumnKind.Numeric, c.Numbers, null)
+                    ? new ModelColumn(c.Name, ModelColumnKind.Numeric, c.Numbers, null) { Definition = StandardDefinition(c.Name) }
                     : new ModelColumn(c.Name, ModelColumnKind.Categorical, null, c.Texts))
                 .ToList();
             yield return new ModelTable(
@@ -310,6 +311,13 @@ public sealed class ModelTable
             };
         }
     }
+
+    /// <summary>The meaning of a column named like a feature of <see cref="FeatureBuilder"/> (default windows), so that a snapshots CSV gets reasons in words ("3 logins in the last 30 days") as snapshots in memory do.</summary>
+    private static FeatureDefinition? StandardDefinition(string name) =>
+        StandardDefinitions.TryGetValue(name, out var d) ? d : null;
+
+    private static readonly System.Collections.Frozen.FrozenDictionary<string, FeatureDefinition> StandardDefinitions =
+        new FeatureBuilder().Schema.Features.ToFrozenDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Takes some rows.</summary>
     /// <param name="rows">The row numbers.</param>

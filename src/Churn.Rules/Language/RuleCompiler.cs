@@ -47,7 +47,12 @@ public sealed class CompiledCondition
 /// Type-checks a parsed rule against a <see cref="RuleSchema"/> and compiles it to a delegate
 /// with System.Linq.Expressions. The only members a rule can reach are the input's value arrays
 /// and the fixed functions in <see cref="RuleFunctions"/>: no reflection, no I/O, no other .NET API.
-/// Comparisons with a missing value are false; arithmetic with a missing value gives a missing value.
+/// Arithmetic with a missing value gives a missing value. Conditions follow three-valued logic
+/// (as SQL does): a comparison with a missing value is unknown, <c>not</c> of unknown is unknown,
+/// <c>false and unknown</c> is false, <c>true or unknown</c> is true, and a rule fires only when its
+/// condition is true. So <c>x != 1</c> and <c>not (x == 1)</c> agree: neither fires when x is
+/// missing (test that with <c>x is null</c>). Each condition is compiled as "is true" and, where a
+/// <c>not</c> needs it, "is false"; no nullable booleans at run time.
 /// </summary>
 public static class RuleCompiler
 {
@@ -102,15 +107,25 @@ public static class RuleCompiler
         _ => "condition",
     };
 
+    /// <summary>A compiled node: its value (for a condition, "is true"), its type, and for a condition how to build "is false".</summary>
+    private readonly record struct Built(Expression Expression, RuleValueType Type, Func<Expression>? False = null)
+    {
+        public static implicit operator Built((Expression Expression, RuleValueType Type) value) => new(value.Expression, value.Type);
+
+        public Expression IsFalse() => False?.Invoke() ?? Expression.Not(Expression);
+
+        public void Deconstruct(out Expression expression, out RuleValueType type) => (expression, type) = (Expression, Type);
+    }
+
     private sealed class Builder(RuleSchema schema, List<RuleVariable> used)
     {
         private static readonly MethodInfo[] Functions = typeof(RuleFunctions).GetMethods(BindingFlags.Public | BindingFlags.Static);
 
-        public (Expression Expression, RuleValueType Type) Build(Node node) => node switch
+        public Built Build(Node node) => node switch
         {
             NumberLiteral n => (Expression.Constant(n.Value), RuleValueType.Number),
             StringLiteral s => (Expression.Constant(s.Value, typeof(string)), RuleValueType.Text),
-            BoolLiteral b => (Expression.Constant(b.Value), RuleValueType.Boolean),
+            BoolLiteral b => new Built(Expression.Constant(b.Value), RuleValueType.Boolean, () => Expression.Constant(!b.Value)),
             NullLiteral n => throw new RuleTypeError(n.Line, n.Column, "null can only be tested with 'is null' or 'is not null'"),
             Variable v => Variable(v),
             Unary u => Unary(u),
@@ -127,7 +142,7 @@ public static class RuleCompiler
         private static RuleTypeError Mismatch(Node at, string what, RuleValueType expected, RuleValueType actual) =>
             new(at.Line, at.Column, $"{what} needs a {Name(expected)}, but this is a {Name(actual)}");
 
-        private (Expression, RuleValueType) Variable(Variable v)
+        private Built Variable(Variable v)
         {
             if (!schema.TryGet(v.Name, out var variable))
             {
@@ -151,23 +166,27 @@ public static class RuleCompiler
             };
         }
 
-        private (Expression, RuleValueType) Unary(Unary u)
+        private Built Unary(Unary u)
         {
-            var (e, t) = Build(u.Operand);
+            var operand = Build(u.Operand);
+            var (e, t) = operand;
             if (u.Op == "not")
             {
-                return t == RuleValueType.Boolean ? (Expression.Not(e), RuleValueType.Boolean) : throw Mismatch(u.Operand, "'not'", RuleValueType.Boolean, t);
+                // Not true is "is false", not "is not true": unknown stays unknown.
+                return t == RuleValueType.Boolean ? new Built(operand.IsFalse(), RuleValueType.Boolean, () => e) : throw Mismatch(u.Operand, "'not'", RuleValueType.Boolean, t);
             }
 
             return t == RuleValueType.Number ? (Expression.Negate(e), RuleValueType.Number) : throw Mismatch(u.Operand, "'-'", RuleValueType.Number, t);
         }
 
-        private (Expression, RuleValueType) Binary(Binary b)
+        private Built Binary(Binary b)
         {
             if (b.Op is "and" or "or")
             {
-                var (l, lt) = Build(b.Left);
-                var (r, rt) = Build(b.Right);
+                var leftNode = Build(b.Left);
+                var rightNode = Build(b.Right);
+                var (l, lt) = leftNode;
+                var (r, rt) = rightNode;
                 if (lt != RuleValueType.Boolean)
                 {
                     throw Mismatch(b.Left, $"'{b.Op}'", RuleValueType.Boolean, lt);
@@ -178,7 +197,9 @@ public static class RuleCompiler
                     throw Mismatch(b.Right, $"'{b.Op}'", RuleValueType.Boolean, rt);
                 }
 
-                return (b.Op == "and" ? Expression.AndAlso(l, r) : Expression.OrElse(l, r), RuleValueType.Boolean);
+                return b.Op == "and"
+                    ? new Built(Expression.AndAlso(l, r), RuleValueType.Boolean, () => Expression.OrElse(leftNode.IsFalse(), rightNode.IsFalse()))
+                    : new Built(Expression.OrElse(l, r), RuleValueType.Boolean, () => Expression.AndAlso(leftNode.IsFalse(), rightNode.IsFalse()));
             }
 
             if (b.Right is NullLiteral || b.Left is NullLiteral)
@@ -216,33 +237,45 @@ public static class RuleCompiler
                 throw new RuleTypeError(b.Line, b.Column, $"cannot compare a {Name(leftType)} with a {Name(rightType)} using '{b.Op}'");
             }
 
+            // Each comparison is true only with both sides known, and false only with both sides
+            // known: its "is false" is the opposite comparison (IEEE comparisons with NaN are false).
+            Expression NumberComparison(string op) => op switch
+            {
+                "==" => Expression.Equal(left, right),
+                "!=" => Expression.Call(Method(nameof(RuleFunctions.NumberNotEqual)), left, right),
+                "<" => Expression.LessThan(left, right),
+                "<=" => Expression.LessThanOrEqual(left, right),
+                ">" => Expression.GreaterThan(left, right),
+                _ => Expression.GreaterThanOrEqual(left, right),
+            };
+            Expression TextComparison(string op) => op switch
+            {
+                "==" => Expression.Call(Method(nameof(RuleFunctions.TextEqual)), left, right),
+                "!=" => Expression.Call(Method(nameof(RuleFunctions.TextNotEqual)), left, right),
+                _ => Expression.Call(Method(nameof(RuleFunctions.TextOrdered)), left, right, Expression.Constant(op switch { "<" => 0, "<=" => 1, ">" => 2, _ => 3 })),
+            };
+            var opposite = b.Op switch { "==" => "!=", "!=" => "==", "<" => ">=", "<=" => ">", ">" => "<=", _ => "<" };
             switch (leftType)
             {
                 case RuleValueType.Number:
-                    return (b.Op switch
-                    {
-                        "==" => Expression.Equal(left, right),
-                        "!=" => Expression.Call(Method(nameof(RuleFunctions.NumberNotEqual)), left, right),
-                        "<" => Expression.LessThan(left, right),
-                        "<=" => Expression.LessThanOrEqual(left, right),
-                        ">" => Expression.GreaterThan(left, right),
-                        _ => Expression.GreaterThanOrEqual(left, right),
-                    }, RuleValueType.Boolean);
+                    return new Built(NumberComparison(b.Op), RuleValueType.Boolean, () => NumberComparison(opposite));
                 case RuleValueType.Text:
-                    return (b.Op switch
-                    {
-                        "==" => Expression.Call(Method(nameof(RuleFunctions.TextEqual)), left, right),
-                        "!=" => Expression.Call(Method(nameof(RuleFunctions.TextNotEqual)), left, right),
-                        _ => Expression.Call(Method(nameof(RuleFunctions.TextOrdered)), left, right, Expression.Constant(b.Op switch { "<" => 0, "<=" => 1, ">" => 2, _ => 3 })),
-                    }, RuleValueType.Boolean);
+                    return new Built(TextComparison(b.Op), RuleValueType.Boolean, () => TextComparison(opposite));
                 case RuleValueType.Boolean when b.Op is "==" or "!=":
-                    return (b.Op == "==" ? Expression.Equal(left, right) : Expression.NotEqual(left, right), RuleValueType.Boolean);
+                {
+                    var l = Build(b.Left);
+                    var r = Build(b.Right);
+                    var same = Expression.OrElse(Expression.AndAlso(l.Expression, r.Expression), Expression.AndAlso(l.IsFalse(), r.IsFalse()));
+                    var differ = Expression.OrElse(Expression.AndAlso(l.Expression, r.IsFalse()), Expression.AndAlso(l.IsFalse(), r.Expression));
+                    return b.Op == "==" ? new Built(same, RuleValueType.Boolean, () => differ) : new Built(differ, RuleValueType.Boolean, () => same);
+                }
+
                 default:
                     throw new RuleTypeError(b.Line, b.Column, $"'{b.Op}' cannot compare {Name(leftType)}s{(leftType == RuleValueType.Date ? "; use daysSince(...) to turn a date into a number of days" : string.Empty)}");
             }
         }
 
-        private (Expression, RuleValueType) In(InList node)
+        private Built In(InList node)
         {
             var (value, type) = Build(node.Value);
             if (type == RuleValueType.Number)
@@ -258,8 +291,9 @@ public static class RuleCompiler
                     });
                 }
 
-                var method = Method(node.Negated ? nameof(RuleFunctions.NotInNumbers) : nameof(RuleFunctions.InNumbers));
-                return (Expression.Call(method, value, Expression.Constant(set)), RuleValueType.Boolean);
+                var (yes, no) = (Method(nameof(RuleFunctions.InNumbers)), Method(nameof(RuleFunctions.NotInNumbers)));
+                var constant = Expression.Constant(set);
+                return new Built(Expression.Call(node.Negated ? no : yes, value, constant), RuleValueType.Boolean, () => Expression.Call(node.Negated ? yes : no, value, constant));
             }
 
             if (type == RuleValueType.Text)
@@ -270,14 +304,15 @@ public static class RuleCompiler
                     set.Add(item is StringLiteral s ? s.Value : throw new RuleTypeError(item.Line, item.Column, "an 'in' list of text holds text values in double quotes only, like (\"gold\", \"silver\")"));
                 }
 
-                var method = Method(node.Negated ? nameof(RuleFunctions.NotInTexts) : nameof(RuleFunctions.InTexts));
-                return (Expression.Call(method, value, Expression.Constant(set)), RuleValueType.Boolean);
+                var (yes, no) = (Method(nameof(RuleFunctions.InTexts)), Method(nameof(RuleFunctions.NotInTexts)));
+                var constant = Expression.Constant(set);
+                return new Built(Expression.Call(node.Negated ? no : yes, value, constant), RuleValueType.Boolean, () => Expression.Call(node.Negated ? yes : no, value, constant));
             }
 
             throw new RuleTypeError(node.Value.Line, node.Value.Column, $"'in' needs a number or text on its left, but this is a {Name(type)}");
         }
 
-        private (Expression, RuleValueType) BetweenNode(Between node)
+        private Built BetweenNode(Between node)
         {
             var (value, type) = Build(node.Value);
             var (low, lowType) = Build(node.Low);
@@ -290,18 +325,23 @@ public static class RuleCompiler
                 }
             }
 
-            // Inclusive; a missing value makes both 'between' and 'not between' false.
-            var temp = Expression.Variable(typeof(double), "v");
-            var inside = Expression.AndAlso(Expression.GreaterThanOrEqual(temp, low), Expression.LessThanOrEqual(temp, high));
-            Expression body = node.Negated
-                ? Expression.AndAlso(
-                    Expression.AndAlso(Expression.Not(Expression.Call(typeof(double), nameof(double.IsNaN), null, temp)), Expression.Not(Expression.Call(typeof(double), nameof(double.IsNaN), null, low))),
-                    Expression.AndAlso(Expression.Not(Expression.Call(typeof(double), nameof(double.IsNaN), null, high)), Expression.Not(inside)))
-                : inside;
-            return (Expression.Block(typeof(bool), [temp], Expression.Assign(temp, value), body), RuleValueType.Boolean);
+            // Inclusive; a missing value makes both 'between' and 'not between' unknown.
+            Expression Test(bool outside)
+            {
+                var temp = Expression.Variable(typeof(double), "v");
+                var inside = Expression.AndAlso(Expression.GreaterThanOrEqual(temp, low), Expression.LessThanOrEqual(temp, high));
+                Expression body = outside
+                    ? Expression.AndAlso(
+                        Expression.AndAlso(Expression.Not(Expression.Call(typeof(double), nameof(double.IsNaN), null, temp)), Expression.Not(Expression.Call(typeof(double), nameof(double.IsNaN), null, low))),
+                        Expression.AndAlso(Expression.Not(Expression.Call(typeof(double), nameof(double.IsNaN), null, high)), Expression.Not(inside)))
+                    : inside;
+                return Expression.Block(typeof(bool), [temp], Expression.Assign(temp, value), body);
+            }
+
+            return new Built(Test(node.Negated), RuleValueType.Boolean, () => Test(!node.Negated));
         }
 
-        private (Expression, RuleValueType) IsNullNode(IsNull node)
+        private Built IsNullNode(IsNull node)
         {
             var (value, type) = Build(node.Value);
             Expression test = type switch
@@ -311,10 +351,10 @@ public static class RuleCompiler
                 RuleValueType.Date => Expression.Equal(value, Expression.Constant(RuleInput.NoDate)),
                 _ => throw new RuleTypeError(node.Line, node.Column, "a condition is never null"),
             };
-            return (node.Negated ? Expression.Not(test) : test, RuleValueType.Boolean);
+            return new Built(node.Negated ? Expression.Not(test) : test, RuleValueType.Boolean, () => node.Negated ? test : Expression.Not(test));
         }
 
-        private (Expression, RuleValueType) CallNode(Call call)
+        private Built CallNode(Call call)
         {
             if (!RuleFunctions.Catalogue.TryGetValue(call.Name, out var f))
             {
@@ -331,18 +371,25 @@ public static class RuleCompiler
             for (var i = 0; i < args.Count; i++)
             {
                 var expected = f.Parameters[Math.Min(i, f.Parameters.Length - 1)];
-                if (args[i].Item2 != expected)
+                if (args[i].Type != expected)
                 {
-                    throw Mismatch(call.Arguments[i], $"argument {i + 1} of {call.Name}", expected, args[i].Item2);
+                    throw Mismatch(call.Arguments[i], $"argument {i + 1} of {call.Name}", expected, args[i].Type);
                 }
             }
 
             var method = Method(f.Method);
             Expression body = f.Variadic
-                ? Expression.Call(method, Expression.NewArrayInit(typeof(double), args.Select(a => a.Item1)))
+                ? Expression.Call(method, Expression.NewArrayInit(typeof(double), args.Select(a => a.Expression)))
                 : call.Name.Equals("daysSince", StringComparison.OrdinalIgnoreCase)
-                    ? Expression.Call(method, args[0].Item1, Expression.Property(Input, nameof(RuleInput.AsOfTicks)))
-                    : Expression.Call(method, args.Select(a => a.Item1));
+                    ? Expression.Call(method, args[0].Expression, Expression.Property(Input, nameof(RuleInput.AsOfTicks)))
+                    : Expression.Call(method, args.Select(a => a.Expression));
+            if (f.Result == RuleValueType.Boolean)
+            {
+                // contains / startsWith: false only when every text argument is known.
+                var known = args.Select(a => (Expression)Expression.NotEqual(a.Expression, Expression.Constant(null, typeof(string)))).Aggregate(Expression.AndAlso);
+                return new Built(body, RuleValueType.Boolean, () => Expression.AndAlso(known, Expression.Not(body)));
+            }
+
             return (body, f.Result);
         }
     }

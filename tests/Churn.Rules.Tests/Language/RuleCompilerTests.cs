@@ -69,7 +69,16 @@ public sealed class RuleCompilerTests
     [InlineData("region is null", true)]
     [InlineData("region == \"north\"", false)]
     [InlineData("region != \"north\"", false)]
-    [InlineData("not region == \"north\"", true)]
+    [InlineData("not region == \"north\"", false)]
+    [InlineData("not (feedback_last == 5)", false)]
+    [InlineData("not (feedback_last < 5) or tickets_30d == 4", true)]
+    [InlineData("not (feedback_last < 5 and tickets_30d == 0)", true)]
+    [InlineData("not (feedback_last < 5 or tickets_30d == 0)", false)]
+    [InlineData("not not (feedback_last == 5)", false)]
+    [InlineData("not contains(region, \"n\")", false)]
+    [InlineData("not contains(plan, \"x\")", true)]
+    [InlineData("not (feedback_last between 0 and 10)", false)]
+    [InlineData("not (feedback_last is null)", false)]
     [InlineData("contains(region, \"n\")", false)]
     [InlineData("signup_date is not null", true)]
     [InlineData("spend_30d / 0 > 0", false)]
@@ -188,5 +197,67 @@ public sealed class RuleCompilerTests
         input.Numbers[0] = x;
         var between = RuleCompiler.Compile($"tickets_30d between {low} and {high}", Schema).Evaluate(input);
         return (between == (x >= low && x <= high)).ToProperty();
+    }
+
+    /// <summary>Three-valued logic, as a reference: null is unknown.</summary>
+    private static bool? Reference(Random random, int depth, double[] x, System.Text.StringBuilder text)
+    {
+        var kind = depth == 0 ? 0 : random.Next(4);
+        switch (kind)
+        {
+            case 0:
+            {
+                var v = random.Next(x.Length);
+                var c = random.Next(3);
+                var op = new[] { "==", "!=", "<", "<=", ">", ">=" }[random.Next(6)];
+                text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{Schema.Variables.ElementAt(v).Name} {op} {c}");
+                var value = x[v];
+                if (double.IsNaN(value))
+                {
+                    return null;
+                }
+
+                return op switch { "==" => value == c, "!=" => value != c, "<" => value < c, "<=" => value <= c, ">" => value > c, _ => value >= c };
+            }
+
+            case 1:
+            {
+                text.Append("not (");
+                var inner = Reference(random, depth - 1, x, text);
+                text.Append(')');
+                return inner is null ? null : !inner;
+            }
+
+            default:
+            {
+                text.Append('(');
+                var left = Reference(random, depth - 1, x, text);
+                text.Append(kind == 2 ? " and " : " or ");
+                var right = Reference(random, depth - 1, x, text);
+                text.Append(')');
+                return kind == 2
+                    ? (left == false || right == false ? false : left is null || right is null ? null : true)
+                    : (left == true || right == true ? true : left is null || right is null ? null : false);
+            }
+        }
+    }
+
+    [Property(MaxTest = 500)]
+    public bool AnyCondition_FiresExactlyWhenThreeValuedLogicSaysTrue(PositiveInt seed)
+    {
+        // x != 1 and not (x == 1) agree, De Morgan holds, and a missing value never makes a rule fire by negation.
+        var random = new Random(seed.Get);
+        var input = Schema.NewInput(AsOf);
+        var values = new double[3];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = random.Next(4) is var k && k == 3 ? double.NaN : k;
+            input.Numbers[i] = values[i];
+        }
+
+        var text = new System.Text.StringBuilder();
+        var expected = Reference(random, random.Next(1, 5), values, text);
+
+        return RuleCompiler.Compile(text.ToString(), Schema).Evaluate(input) == (expected == true);
     }
 }
