@@ -96,15 +96,18 @@ internal static class ModelCommands
 
             TrainingResult result;
             ModelTable table;
+            List<string> hints;
             var ingest = new IngestReport(1000);
             try
             {
-                table = ModelTable.FromCsv(path, parse.GetValue(label), parse.GetValue(positive), parse.GetValue(id), parse.GetValue(ignore)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), report: ingest);
+                var progress = TerminalProgress.Enabled(output, json);
+                table = TerminalProgress.Status(progress, $"Reading {Path.GetFileName(path)}", _ => ModelTable.FromCsv(path, parse.GetValue(label), parse.GetValue(positive), parse.GetValue(id), parse.GetValue(ignore)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), report: ingest));
                 if (parse.GetValue(strict) && !ingest.IsClean)
                 {
                     return Task.FromResult(Rejected(output, error, json, path, ingest));
                 }
 
+                hints = parse.GetValue(id) is null ? IdLikeColumns(table) : [];
                 var options = new ChurnModelTrainerOptions
                 {
                     Folds = parse.GetValue(folds),
@@ -116,7 +119,7 @@ internal static class ModelCommands
                     Learners = LearnersOf(parse.GetValue(trainer)!),
                     Profit = profit,
                 };
-                result = new ChurnModelTrainer(options, catalog: Learners).Train(table, ct);
+                result = TerminalProgress.Status(progress, $"Training on {table.Count:N0} rows: {options.Folds}-fold cross-validation, then the final model", _ => new ChurnModelTrainer(options, catalog: Learners).Train(table, ct));
             }
             catch (ArgumentException ex)
             {
@@ -162,11 +165,17 @@ internal static class ModelCommands
                     input = IngestJson(ingest),
                     profit = EconomicsOptions.Json(profit),
                     report = reportPath,
+                    hints,
                 });
             }
             else
             {
                 FeaturesCommands.WriteIngestSummary(error, path, ingest);
+                foreach (var hint in hints)
+                {
+                    error.WriteLine("note: " + hint);
+                }
+
                 output.WriteLine($"Trained {result.Model.Metadata.Trainer} ({string.Join(" + ", result.Model.Metadata.Learners)}) on {result.Model.Metadata.TrainingRows:N0} rows ({result.Model.Metadata.ChurnRate:P1} churned), {result.Model.Featurizer.FeatureNames.Count} encoded features; saved {outPath}.");
                 output.WriteLine($"{result.CrossValidation.Folds}-fold cross-validation (calibrated out-of-fold probabilities):");
                 WriteMetrics(output, m);
@@ -238,7 +247,7 @@ internal static class ModelCommands
                     stop.Token);
                 try
                 {
-                    AtomicFile.Write(outPath, stream =>
+                    TerminalProgress.Status(TerminalProgress.Enabled(output, json), $"Scoring {Path.GetFileName(path)}", status => AtomicFile.Write(outPath, stream =>
                     {
                         using var w = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
                         var jsonLines = outPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
@@ -253,6 +262,7 @@ internal static class ModelCommands
                             var probabilities = explanation?.Probabilities.ToArray() ?? model.Score(table);
                             w.Write(jsonLines ? JsonLines(table, probabilities, explanation, levels) : Lines(table, probabilities, explanation, levels));
                             customers += table.Count;
+                            status($"Scored {customers:N0} customers");
                             total += probabilities.Sum();
                         }
 
@@ -261,7 +271,7 @@ internal static class ModelCommands
                         {
                             throw new StrictRejection();
                         }
-                    });
+                    }));
                 }
                 catch (StrictRejection)
                 {
@@ -554,6 +564,29 @@ internal static class ModelCommands
         }
 
         return ExitCodes.Rejected;
+    }
+
+    /// <summary>Columns that look like an id (a different value on every row) in a table trained without --id: they cannot help, or worse, a numbered id leaks the row order.</summary>
+    private static List<string> IdLikeColumns(ModelTable table)
+    {
+        var hints = new List<string>();
+        if (table.Count < 20)
+        {
+            return hints;
+        }
+
+        foreach (var c in table.Columns)
+        {
+            var distinct = c.Kind == ModelColumnKind.Categorical
+                ? c.Categories!.All(v => v is not null) && c.Categories!.Distinct(StringComparer.Ordinal).Count() == table.Count
+                : c.Name.Contains("id", StringComparison.OrdinalIgnoreCase) && c.Numbers!.All(v => double.IsFinite(v) && v == Math.Floor(v)) && c.Numbers!.Distinct().Count() == table.Count;
+            if (distinct)
+            {
+                hints.Add($"column '{c.Name}' holds a different value on every row, like an id, and was used as an input; pass --id {c.Name} (or --ignore {c.Name}).");
+            }
+        }
+
+        return hints;
     }
 
     /// <summary>The learners the CLI trains with and reads: the built-in ones and ML.NET's.</summary>

@@ -47,7 +47,7 @@ internal static class PipelineCommands
             TrainingSet set;
             try
             {
-                set = pipeline!.BuildTrainingSet(data!, at, parse.GetValue(inputs.Horizon), ct);
+                set = TerminalProgress.Status(TerminalProgress.Enabled(output, json), "Building features and labels", _ => pipeline!.BuildTrainingSet(data!, at, parse.GetValue(inputs.Horizon), ct));
             }
             catch (ArgumentException ex)
             {
@@ -276,7 +276,7 @@ internal static class PipelineCommands
             BacktestResult result;
             try
             {
-                result = pipeline!.Backtest(data!, train, test, parse.GetValue(inputs.Horizon), ct);
+                result = TerminalProgress.Status(TerminalProgress.Enabled(output, json), "Back-testing: training at the first instant, scoring at the second", _ => pipeline!.Backtest(data!, train, test, parse.GetValue(inputs.Horizon), ct));
             }
             catch (ArgumentException ex) when (ex.ParamName is "trainAsOf" or "testAsOf" or "horizonDays" or "horizon")
             {

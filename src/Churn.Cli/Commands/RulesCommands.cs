@@ -220,18 +220,21 @@ internal static class RulesCommands
 
             // The symptoms file is written whole or not at all.
             RuleDryRunReport report = null!;
-            if (parse.GetValue(outFile) is { } o)
+            TerminalProgress.Status(TerminalProgress.Enabled(output, json), $"Applying {compiled.Rules.Count} rules", _ =>
             {
-                AtomicFile.Write(o, stream =>
+                if (parse.GetValue(outFile) is { } o)
                 {
-                    using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
-                    report = Run(writer);
-                });
-            }
-            else
-            {
-                report = Run(null);
-            }
+                    AtomicFile.Write(o, stream =>
+                    {
+                        using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16);
+                        report = Run(writer);
+                    });
+                }
+                else
+                {
+                    report = Run(null);
+                }
+            });
 
             string? reportPath = null;
             if (parse.GetValue(reportOption) is { } reportDir)

@@ -132,6 +132,37 @@ internal static class TerminalProgress
             }).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs work whose length is not known in advance (a fit, cross-validation, a scoring pass)
+    /// with a spinner and its own status line on an interactive terminal; directly otherwise.
+    /// </summary>
+    public static T Status<T>(bool enabled, string description, Func<Action<string>, T> work)
+    {
+        if (!enabled)
+        {
+            return work(_ => { });
+        }
+
+        return AnsiConsole.Status().Start(description, ctx =>
+        {
+            var status = new SyncProgress<string>(text => ctx.Status = Markup.Escape(text));
+            return work(status.Report);
+        });
+    }
+
+    /// <summary>Runs work that returns nothing with a spinner (see <see cref="Status{T}"/>).</summary>
+    public static void Status(bool enabled, string description, Action<Action<string>> work) =>
+        Status(enabled, description, status =>
+        {
+            work(status);
+            return true;
+        });
+
+    private sealed class SyncProgress<TValue>(Action<TValue> report)
+    {
+        public void Report(TValue value) => report(value);
+    }
+
     private sealed class SyncProgress(Action<double> report) : IProgress<double>
     {
         public void Report(double value) => report(value);

@@ -41,7 +41,7 @@ internal static class ValueCommands
             BgNbdFit bg;
             try
             {
-                bg = BgNbdModel.Fit(RepeatPurchaseData.From(summary.Customers), cancellationToken: ct);
+                bg = TerminalProgress.Status(TerminalProgress.Enabled(output, json), "Fitting BG/NBD", _ => BgNbdModel.Fit(RepeatPurchaseData.From(summary.Customers), cancellationToken: ct));
             }
             catch (Exception ex) when (ex is ModelFitException or ArgumentException)
             {

@@ -223,4 +223,18 @@ public sealed class ModelCommandsTests
             Assert.Equal(3, lines[i].GetProperty("reasons").GetArrayLength());
         }
     }
+
+    [Fact]
+    public async Task Train_WithoutId_NamesTheIdLikeColumn()
+    {
+        using var dir = new TempDir();
+        var sample = dir.File("train.csv", string.Join("\n", File.ReadLines(Telco).Take(401)) + "\n");
+
+        var (exit, output, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--folds", "2", "--out", dir.Combine("m.model"), "--format", "json");
+        var (withId, withIdOutput, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--id", "customerID", "--folds", "2", "--out", dir.Combine("n.model"), "--format", "json");
+
+        Assert.Equal((0, 0), (exit, withId));
+        Assert.Contains("pass --id customerID", Assert.Single(CliRunner.Json(output).GetProperty("hints").EnumerateArray()).GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, CliRunner.Json(withIdOutput).GetProperty("hints").GetArrayLength());
+    }
 }
