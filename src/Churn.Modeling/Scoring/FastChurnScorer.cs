@@ -332,7 +332,9 @@ internal sealed class FastChurnScorer
         {
             ILearner? c = learner.Compile() switch
             {
-                CompiledTrees trees => Forest.From(trees, featurizer.FeatureNames.Count),
+                // Trees that index out of range or loop come from a damaged file: refused, never walked by another scorer.
+                CompiledTrees trees => Forest.From(trees, featurizer.FeatureNames.Count)
+                    ?? throw new ModelFileException($"The trees of the {learner.GetType().Name} learner are malformed (a node or leaf index out of range, or a child before its parent): the model file is damaged."),
                 CompiledLinear linear when linear.Weights.Length == featurizer.FeatureNames.Count => Linear.From(linear),
                 _ => null,
             };

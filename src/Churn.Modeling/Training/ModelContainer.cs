@@ -110,6 +110,13 @@ internal static class ModelContainer
             throw new ModelFileException($"'{path}': entry {entry.FullName} holds {copy.Length:N0} of its declared {entry.Length:N0} bytes: the file is damaged.");
         }
 
+        // The zip's own CRC-32 (the only check a file written before the envelope has): a changed
+        // byte inside a compressed entry is refused here, before a learner's loader parses it.
+        if (System.IO.Hashing.Crc32.HashToUInt32(copy.GetBuffer().AsSpan(0, (int)copy.Length)) != entry.Crc32)
+        {
+            throw new ModelFileException($"'{path}': entry {entry.FullName} does not match its CRC-32: the file is damaged.");
+        }
+
         copy.Position = 0;
         return copy;
     }

@@ -26,6 +26,48 @@ public sealed class OldModelFileTests
     }
 
     [Theory]
+    [InlineData("stop8-auto", 1_200)]
+    [InlineData("stop8-fasttree", 250)]
+    public void AFileFromBeforeTheEnvelope_ChangedAnywhere_IsRefused_OrScoresExactlyAsBefore(string name, int positions)
+    {
+        // Unsealed files have only the zip's own checks: a changed byte must be refused with a
+        // ModelFileException (the CRC-32 of every entry, sizes, tree structure) or change nothing
+        // (a timestamp in a zip header); never another exception, never different scores.
+        var catalog = LearnerCatalog.Default.WithMLNet();
+        var original = File.ReadAllBytes(Path.Combine(Dir, name + ".model"));
+        var table = ModelTable.FromCsv(Path.Combine(Dir, "telco-50.csv"), null, id: "customerID");
+        var expected = ChurnModel.Load(Path.Combine(Dir, name + ".model"), catalog).Score(table);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("churn-legacy-fuzz").FullName, "m.model");
+        var random = new Random(7);
+        var silent = new List<string>();
+        try
+        {
+            foreach (var i in Enumerable.Range(0, positions).Select(_ => random.Next(original.Length)).Distinct())
+            {
+                var damaged = (byte[])original.Clone();
+                damaged[i] ^= 0xFF;
+                File.WriteAllBytes(path, damaged);
+                try
+                {
+                    if (!ChurnModel.Load(path, catalog).Score(table).SequenceEqual(expected))
+                    {
+                        silent.Add($"byte {i}");
+                    }
+                }
+                catch (ModelFileException)
+                {
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+
+        Assert.Empty(silent);
+    }
+
+    [Theory]
     [InlineData("stop8-fasttree", "FastTree")]
     [InlineData("stop7-auto", "FastTree")]
     public void Load_MLNetLearnersWithoutTheirPackage_SaysHowToLoadOrRetrain(string name, string learner)
