@@ -599,10 +599,18 @@ internal static class ModelCommands
         var one => [one],
     };
 
-    private static string FirstColumn(string path)
+    /// <summary>The first header name, or null when the header cannot be read (the reader that follows then says why).</summary>
+    private static string? FirstColumn(string path)
     {
-        using var csv = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
-        return csv.GetName(0);
+        try
+        {
+            using var csv = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true, Comment = '\0', MaxBufferSize = 1 << 24 });
+            return csv.FieldCount > 0 ? csv.GetName(0) : null;
+        }
+        catch (Exception ex) when (ex is CsvFormatException or CsvMissingHeadersException)
+        {
+            return null;
+        }
     }
 
 }
