@@ -43,6 +43,8 @@ internal sealed class EventColumnOptions
 
     public Option<char> Delimiter { get; } = Delimiters.Option();
 
+    public EventColumnOptions() => DateFormats.Check(TimeFormat);
+
     public void AddTo(Command command)
     {
         command.Options.Add(Customer);
@@ -227,6 +229,29 @@ internal sealed class ProgressStream(Stream inner, IProgress<double> progress) :
 
         return n;
     }
+}
+
+/// <summary>Refuses a date format .NET cannot use (such as <c>%</c>) as a usage error, before any row is read.</summary>
+internal static class DateFormats
+{
+    public static void Check(Option<string?> option) => option.Validators.Add(result =>
+    {
+        if (result.Tokens.Count == 0)
+        {
+            return;
+        }
+
+        var format = result.Tokens[0].Value;
+        try
+        {
+            var sample = new DateTimeOffset(2026, 1, 31, 13, 45, 30, TimeSpan.Zero).ToString(format, CultureInfo.InvariantCulture);
+            _ = DateTimeOffset.TryParseExact(sample, format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
+        }
+        catch (FormatException)
+        {
+            result.AddError($"{option.Name} '{format}' is not a .NET date format; use patterns such as yyyy-MM-dd, dd/MM/yyyy or yyyyMMdd HH:mm.");
+        }
+    });
 }
 
 /// <summary>The <c>--delimiter</c> option: one character, or a name for the ones a shell makes awkward (tab, space, semicolon, pipe).</summary>

@@ -261,6 +261,8 @@ internal static class ValueCommands
     /// <summary>The transactions file and its mapping, shared by fit and score.</summary>
     private sealed class TransactionInputs
     {
+        public TransactionInputs() => DateFormats.Check(DateFormat);
+
         public Option<string> Transactions { get; } = new("--transactions") { Description = "The transactions CSV: one row per purchase.", Required = true };
 
         public Option<string> Customer { get; } = new("--customer-column") { Description = "Column holding the customer id.", DefaultValueFactory = _ => "customer_id" };
@@ -375,7 +377,10 @@ internal static class ValueCommands
             }
             catch (Exception ex) when (ex is IngestException or ArgumentException)
             {
-                return (DataCommands.Fatal(output, error, json, ex.Message), null, null);
+                // The events reader names its own options; these commands call the date and format differently.
+                var message = ex.Message.Replace("--time-column / TimeColumn", "--date-column", StringComparison.Ordinal).Replace("--time-format", "--date-format", StringComparison.Ordinal)
+                    .Replace("--customer-column / CustomerColumn", "--customer-column", StringComparison.Ordinal).Replace("--amount-column / AmountColumn", "--amount-column", StringComparison.Ordinal);
+                return (DataCommands.Fatal(output, error, json, message), null, null);
             }
         }
     }

@@ -112,6 +112,12 @@ internal sealed class CsvRecordSource : IDisposable
     {
         var suggestion = Churn.Shared.NameSuggestions.Closest(name, Header);
         var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
+        if (Header.Length == 1 && Header[0].AsSpan().IndexOfAny(";\t|,") is var at and >= 0 && Header[0][at] is var other)
+        {
+            // One column whose name holds another delimiter: the file is split on something else.
+            hint += $" The header is one column holding '{(other == '\t' ? "\\t" : other.ToString())}': the file seems delimited by it (--delimiter {(other switch { '\t' => "tab", ';' => "semicolon", '|' => "pipe", _ => "comma" })}).";
+        }
+
         var error = new IngestError(
             Source, 1, 0, name,
             $"required column '{name}' is not in the header ({string.Join(", ", Header)}).{hint} Map your own column name with {option}.");

@@ -261,7 +261,7 @@ public sealed class LabelBuilder
         if (asOf + Horizon > end)
         {
             throw new ArgumentException(
-                $"The horizon of {_options.HorizonDays} days after {asOf:yyyy-MM-dd} ends after the data does ({end:yyyy-MM-dd}): the labels would count customers as churned for lack of data. Pick an earlier as-of date or set ObservedUntil.",
+                $"The horizon of {_options.HorizonDays} days after {asOf:yyyy-MM-dd} ends after the data does ({end:yyyy-MM-dd}): the labels would count customers as churned for lack of data. Pick an earlier as-of date, or say up to when the data is complete (--observed-until / ObservedUntil).",
                 nameof(asOf));
         }
     }

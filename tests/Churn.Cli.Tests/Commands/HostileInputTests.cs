@@ -116,6 +116,25 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Fixture>
         }
     }
 
+    [Fact]
+    public async Task Hints_NameTheOptionsThatExist_AndTheDelimiterTheFileUses()
+    {
+        using var dir = new TempDir();
+        var semicolons = dir.File("semi.csv", "customer_id;timestamp;type\nc1;2026-01-01;login\n");
+        var events = dir.File("e.csv", "customer_id,timestamp,type,amount\nc1,2026-01-05,purchase,5\n");
+
+        var (semiExit, _, semiError) = await CliRunner.RunAsync("data", "validate", "--events", semicolons);
+        var (formatExit, _, formatError) = await CliRunner.RunAsync("data", "validate", "--events", events, "--time-format", "%");
+        var (valueFormatExit, _, _) = await CliRunner.RunAsync("value", "fit", "--transactions", events, "--date-format", "%", "--calibration-end", "2026-01-01", "--time-unit", "days");
+        var (valueExit, _, valueError) = await CliRunner.RunAsync("value", "fit", "--transactions", events, "--calibration-end", "2026-01-01", "--time-unit", "days");
+
+        Assert.Equal((3, 2, 2, 3), (semiExit, formatExit, valueFormatExit, valueExit));
+        Assert.Contains("--delimiter semicolon", semiError, StringComparison.Ordinal);
+        Assert.Contains("'%' is not a .NET date format", formatError, StringComparison.Ordinal);
+        Assert.Contains("--date-column", valueError, StringComparison.Ordinal);
+        Assert.DoesNotContain("--time-column", valueError, StringComparison.Ordinal);
+    }
+
     /// <summary>Valid companions for the inputs under test: events, a table, a model, rules, assessments and a scheme.</summary>
     public sealed class Fixture : IAsyncLifetime
     {
