@@ -16,7 +16,7 @@ namespace Churn.Data;
 /// <para>Window <c>w</c> covers (T - w days, T]; the previous window (T - 2w, T - w].</para>
 /// <para>Thread-safe: the builder is immutable after construction.</para>
 /// </remarks>
-public sealed class FeatureBuilder
+public sealed partial class FeatureBuilder
 {
     private const int PerWindow = 11;
     private const int Head = 6;
@@ -40,7 +40,7 @@ public sealed class FeatureBuilder
         Schema = new FeatureSchema(Definitions(_windows).Concat(_custom.Select(c => c.Definition)));
     }
 
-    private enum Role : byte
+    internal enum Role : byte
     {
         Other,
         Purchase,
@@ -152,6 +152,64 @@ public sealed class FeatureBuilder
         return new LogFeatures(this, log, RolesOf(log));
     }
 
+    /// <summary>Starts one customer's live features (see <see cref="FeatureState"/>).</summary>
+    /// <returns>An empty state.</returns>
+    /// <exception cref="NotSupportedException">The builder has custom features, which read the whole history.</exception>
+    public FeatureState NewState() => _custom.Length == 0
+        ? new FeatureState()
+        : throw new NotSupportedException("Live features cannot include custom features: they read the whole history, which a live state does not keep.");
+
+    /// <summary>Computes a customer's features from their live state as of an instant, exactly as <see cref="Build"/> does from the whole history; events too old for any window are then forgotten.</summary>
+    /// <param name="state">The customer's state.</param>
+    /// <param name="asOf">The instant; not before the latest event absorbed, nor before an earlier call's.</param>
+    /// <param name="profile">The customer's profile, if known.</param>
+    /// <param name="values">Receives one value per schema feature.</param>
+    public void Compute(FeatureState state, DateTimeOffset asOf, CustomerProfile? profile, Span<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (values.Length != Schema.Count)
+        {
+            throw new ArgumentException($"{values.Length} places for {Schema.Count} features.", nameof(values));
+        }
+
+        var now = asOf.UtcTicks;
+        if (state.Life.Events > 0 && now < state.Life.Last)
+        {
+            throw new ArgumentException($"The instant {asOf:O} is before the latest event absorbed ({state.LastEvent:O}).", nameof(asOf));
+        }
+
+        // An event as old as twice the longest window counts in no window now or later.
+        state.DropUntil(now - (2 * _windows[^1] * TimeSpan.TicksPerDay));
+        var ticks = state.Ticks;
+        var roles = state.Roles;
+        var amounts = state.Amounts;
+        var w = _windows.Length;
+        Span<long> span = stackalloc long[w];
+        for (var k = 0; k < w; k++)
+        {
+            span[k] = _windows[k] * TimeSpan.TicksPerDay;
+        }
+
+        Span<double> acc = stackalloc double[w * PerWindow];
+        acc.Clear();
+        for (var i = 0; i < ticks.Length; i++)
+        {
+            var age = now - ticks[i];
+            for (var k = 0; k < w; k++)
+            {
+                var current = age < span[k];
+                if (!current && age >= 2 * span[k])
+                {
+                    continue;
+                }
+
+                Window(acc.Slice(k * PerWindow, PerWindow), (Role)roles[i], amounts[i], current, 1);
+            }
+        }
+
+        WriteRow(ref state.Life, acc, default, profile, asOf, values);
+    }
+
     /// <summary>Computes one customer's features as of an instant (called by <see cref="LogFeatures"/>).</summary>
     internal void Compute(EventLog log, object roles, int customerIndex, DateTimeOffset asOf, CustomerProfile? profile, Span<double> values)
     {
@@ -195,28 +253,20 @@ public sealed class FeatureBuilder
         yield return new("events_total", FeatureKind.Count, "events so far");
     }
 
-    private static Role[] RolesOf(EventLog log)
-    {
-        var roles = new Role[log.Types.Count];
-        for (var i = 0; i < roles.Length; i++)
-        {
-            var t = log.Types[i];
-            roles[i] =
-                t == CustomerEventType.Purchase ? Role.Purchase :
-                t == CustomerEventType.SubscriptionStart ? Role.SubscriptionStart :
-                t == CustomerEventType.SubscriptionCancel ? Role.SubscriptionCancel :
-                t == CustomerEventType.PaymentFailure ? Role.PaymentFailure :
-                t == CustomerEventType.SupportTicket ? Role.Ticket :
-                t == CustomerEventType.Complaint ? Role.Complaint :
-                t == CustomerEventType.Feedback ? Role.Feedback :
-                t == CustomerEventType.Login ? Role.Login :
-                t == CustomerEventType.Usage ? Role.Usage :
-                t == CustomerEventType.Contact ? Role.Contact :
-                Role.Other;
-        }
+    private static Role[] RolesOf(EventLog log) => [.. log.Types.Select(RoleOf)];
 
-        return roles;
-    }
+    internal static Role RoleOf(CustomerEventType t) =>
+        t == CustomerEventType.Purchase ? Role.Purchase :
+        t == CustomerEventType.SubscriptionStart ? Role.SubscriptionStart :
+        t == CustomerEventType.SubscriptionCancel ? Role.SubscriptionCancel :
+        t == CustomerEventType.PaymentFailure ? Role.PaymentFailure :
+        t == CustomerEventType.SupportTicket ? Role.Ticket :
+        t == CustomerEventType.Complaint ? Role.Complaint :
+        t == CustomerEventType.Feedback ? Role.Feedback :
+        t == CustomerEventType.Login ? Role.Login :
+        t == CustomerEventType.Usage ? Role.Usage :
+        t == CustomerEventType.Contact ? Role.Contact :
+        Role.Other;
 
     private static double Days(long fromTicks, long toTicks) => (toTicks - fromTicks) / TicksPerDay;
 
@@ -441,7 +491,7 @@ public sealed class FeatureBuilder
     }
 
     /// <summary>What a customer's whole history so far adds up to: totals, latest times, latest feedback.</summary>
-    private struct Lifetime
+    internal struct Lifetime
     {
         public long First;
         public long Last;
