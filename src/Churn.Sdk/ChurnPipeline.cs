@@ -116,6 +116,177 @@ public sealed class ChurnPipeline
         return new ChurnPipeline(_parts with { Options = Copy(_parts.Options, predictValue: false) }).Prepare(data, asOf).Assess(customerId);
     }
 
+    /// <summary>
+    /// Starts one customer's live state: feed it the customer's events as they happen
+    /// (<see cref="Observe"/>) and assess it at any later instant (<see cref="AssessLive"/>), with
+    /// the same result as <see cref="Assess(CustomerData, DateTimeOffset, CancellationToken)"/> on
+    /// the whole history, without keeping that history.
+    /// </summary>
+    /// <param name="customerId">The customer.</param>
+    /// <param name="profile">The customer's profile (signup date, owner, attributes), when known.</param>
+    /// <returns>An empty state.</returns>
+    /// <exception cref="NotSupportedException">The pipeline reads the whole history: custom features, rules (symptoms are assessed live in a later version), a value calculator other than the historical one, or value prediction (its models are fitted on a whole base; turn <see cref="ChurnPipelineOptions.PredictValue"/> off).</exception>
+    public LiveCustomer StartLive(CustomerId customerId, CustomerProfile? profile = null)
+    {
+        if (_parts.Symptoms is not null)
+        {
+            throw new NotSupportedException("Live assessment does not evaluate rules yet: build the pipeline without rules for a live monitor.");
+        }
+
+        if (_parts.Value is not HistoricalValueCalculator)
+        {
+            throw new NotSupportedException("Live assessment needs the historical value calculator: a host's own calculator reads the whole history.");
+        }
+
+        if (_parts.Options.PredictValue)
+        {
+            throw new NotSupportedException("Live assessment cannot predict value: the value models are fitted on a whole base. Set PredictValue to false.");
+        }
+
+        return new LiveCustomer(customerId, profile, _parts.Features.NewState());
+    }
+
+    /// <summary>Adds one of the customer's events to their live state. Events come in time order (equal times in arrival order).</summary>
+    /// <param name="customer">The customer's state.</param>
+    /// <param name="customerEvent">The event (its customer must be the state's).</param>
+    /// <exception cref="ArgumentException">The event belongs to another customer or is older than the latest observed.</exception>
+    public void Observe(LiveCustomer customer, CustomerEvent customerEvent)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        ArgumentNullException.ThrowIfNull(customerEvent);
+        if (customerEvent.CustomerId != customer.CustomerId)
+        {
+            throw new ArgumentException($"The event is customer '{customerEvent.CustomerId}''s, not '{customer.CustomerId}''s.", nameof(customerEvent));
+        }
+
+        // Amounts go through double, as the event log keeps them, so that sums match the batch's.
+        var amount = customerEvent.Amount is { } a ? (double)a : double.NaN;
+        var tick = customerEvent.Timestamp.UtcTicks;
+        customer.Features.Absorb(customerEvent.Timestamp, customerEvent.Type, amount);
+        if (customer.FirstEvent == long.MinValue)
+        {
+            customer.FirstEvent = tick;
+        }
+
+        var type = customerEvent.Type;
+        if (type == CustomerEventType.Purchase && !double.IsNaN(amount))
+        {
+            customer.Revenue += (decimal)amount;
+            customer.Purchases++;
+        }
+
+        if (type == CustomerEventType.SubscriptionStart || type == CustomerEventType.SubscriptionCancel)
+        {
+            customer.LastSubscription = tick;
+            customer.SubscriptionEndsInCancel = type == CustomerEventType.SubscriptionCancel;
+        }
+
+        if (_parts.LabelOptions.ActivityTypes.Contains(type))
+        {
+            customer.LastActivity = tick;
+        }
+    }
+
+    /// <summary>Assesses a customer from their live state as of an instant: the assessment <see cref="Assess(CustomerData, DateTimeOffset, CancellationToken)"/> gives from the customer's whole history (bit for bit).</summary>
+    /// <param name="customer">The customer's state.</param>
+    /// <param name="asOf">The instant; not before the latest event observed, nor before an earlier call's.</param>
+    /// <returns>The assessment.</returns>
+    /// <exception cref="UnknownCustomerException">Nothing is known about the customer at the instant (no event, no signup before it).</exception>
+    public RiskAssessment AssessLive(LiveCustomer customer, DateTimeOffset asOf)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        var profile = customer.Profile;
+        var now = asOf.UtcTicks;
+        if (customer.Events == 0 && !(profile?.SignupDate is { } signedUp && signedUp.UtcTicks <= now))
+        {
+            throw new UnknownCustomerException(customer.CustomerId, asOf, false);
+        }
+
+        var schema = _parts.Features.Schema;
+        var row = new double[schema.Count];
+        _parts.Features.Compute(customer.Features, asOf, profile, row);
+        var value = LiveValue(customer, profile, now);
+        RiskAssessment assessment;
+        if (LiveStatus(customer, now) is { Churned: true } status)
+        {
+            var decision = RiskLevelPolicy.Churned(status.ChurnedAt!.Value, status.How!);
+            assessment = new RiskAssessment(customer.CustomerId, asOf, null, RiskLevel.Churned)
+            {
+                LevelReason = decision.Reason,
+                Value = value,
+                Owner = profile?.Owner,
+                ChurnedAt = status.ChurnedAt,
+            };
+        }
+        else
+        {
+            double? p = null;
+            IReadOnlyList<RiskReason> reasons = [];
+            if (_parts.Model is { } model)
+            {
+                var probability = new double[1];
+                model.Score(schema, row, probability);
+                p = Math.Clamp(probability[0], 0, 1);
+                reasons = _parts.Options.Reasons > 0 ? model.Explain(schema, row, _parts.Options.Reasons)[0] : [];
+            }
+            else if (_parts.Scorer is { } scorer)
+            {
+                var snapshot = new CustomerSnapshot(customer.CustomerId, asOf, schema, row);
+                var probability = new double[1];
+                scorer.Score([snapshot], probability);
+                p = Math.Clamp(probability[0], 0, 1);
+                reasons = _parts.Options.Reasons > 0 ? scorer.Explain([snapshot], _parts.Options.Reasons)[0] : [];
+            }
+
+            var decision = Policy.Decide(p, []);
+            assessment = new RiskAssessment(customer.CustomerId, asOf, p is { } q ? new ChurnProbability(q) : null, decision.Level)
+            {
+                LevelReason = decision.Reason,
+                Reasons = reasons,
+                Value = value,
+                Owner = profile?.Owner,
+            };
+        }
+
+        if (_parts.Segmenter is { } segmenter)
+        {
+            assessment = assessment with { Segment = segmenter.Segment(new CustomerSnapshot(customer.CustomerId, asOf, schema, row), profile, assessment) };
+        }
+
+        return assessment;
+    }
+
+    /// <summary>The churn status the label builder reads from the whole history, from the live totals.</summary>
+    private ChurnStatus LiveStatus(LiveCustomer c, long now)
+    {
+        if (_parts.LabelOptions.Definition == ChurnDefinition.Contractual)
+        {
+            return c.SubscriptionEndsInCancel
+                ? new ChurnStatus(true, new DateTimeOffset(c.LastSubscription, TimeSpan.Zero), "cancelled the subscription")
+                : ChurnStatus.Active;
+        }
+
+        var horizon = TimeSpan.FromDays(_parts.LabelOptions.HorizonDays).Ticks;
+        var from = c.LastActivity != long.MinValue ? c.LastActivity : c.FirstEvent;
+        return from == long.MinValue || now - from < horizon
+            ? ChurnStatus.Active
+            : new ChurnStatus(true, new DateTimeOffset(from + horizon, TimeSpan.Zero), $"no activity for {_parts.LabelOptions.HorizonDays} days");
+    }
+
+    /// <summary>The historical value the batch computes from the whole history, from the live totals.</summary>
+    private CustomerValue LiveValue(LiveCustomer c, CustomerProfile? profile, long now)
+    {
+        var historical = (HistoricalValueCalculator)_parts.Value;
+        long? first = c.FirstEvent != long.MinValue ? c.FirstEvent : null;
+        if (profile?.SignupDate is { } signup && signup.UtcTicks <= now && (first is null || signup.UtcTicks < first))
+        {
+            first = signup.UtcTicks;
+        }
+
+        var tenure = first is { } f ? (now - f) / (double)TimeSpan.TicksPerDay : 0;
+        return historical.Calculate(historical.FromTotals(c.Revenue, c.Purchases, tenure));
+    }
+
     /// <summary>Builds a training set as of one instant: the snapshots of the customers at risk then, labelled by whether they churned within the horizon.</summary>
     /// <param name="data">The customers and their events (the horizon must end within the data).</param>
     /// <param name="asOf">The instant.</param>
