@@ -1,0 +1,576 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
+using System.Text;
+using System.Threading.Channels;
+using Churn.Abstractions;
+using Churn.Sdk;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Churn.Monitoring;
+
+/// <summary>
+/// Keeps every customer's assessment current from a live stream of events, and raises an alert
+/// when a customer's risk level rises to <see cref="MonitorOptions.AlertLevel"/> or above.
+/// </summary>
+/// <remarks>
+/// <para>Each customer's state is a <see cref="LiveCustomer"/> (a few hundred bytes), so the
+/// assessment after an event is exactly the batch pipeline's as of that instant: no
+/// training/serving skew. Events are applied one at a time, in time order (held for
+/// <see cref="MonitorOptions.ReorderTolerance"/> when they may arrive out of order); an event
+/// delivered twice (same <see cref="EventKey"/>) changes nothing, and one older than the customer's
+/// latest applied event is counted as late and left out.</para>
+/// <para>No alert storms: an alert at a level starts a cooldown for that customer and level,
+/// measured in event time, so a replay raises the same alerts as the live run did. Time passing
+/// raises risk too: <see cref="Start"/> reassesses every customer on the monitor's
+/// <see cref="TimeProvider"/> every <see cref="MonitorOptions.ReassessEvery"/>.</para>
+/// <para>Thread-safe: events may be written from many threads (<see cref="ObserveAsync"/>, or the
+/// bounded <see cref="Writer"/> with <see cref="RunAsync(CancellationToken)"/> reading it); they are applied one at a time.</para>
+/// </remarks>
+[Experimental(Diagnostics.Alerts)]
+public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
+{
+    private const int LateExamplesKept = 10;
+    private static readonly byte[] Magic = "CHMON001"u8.ToArray();
+
+    private readonly ChurnPipeline _pipeline;
+    private readonly MonitorOptions _options;
+    private readonly IAlertSink[] _sinks;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Func<CustomerId, CustomerProfile?>? _profiles;
+    private readonly Dictionary<CustomerId, Slot> _slots = [];
+    private readonly PriorityQueue<(CustomerEvent Event, long Arrived), (long Ticks, long Sequence)> _pending = new();
+    private readonly Channel<CustomerEvent> _channel;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<string> _lateExamples = [];
+    private readonly long[] _byLevel = new long[5];
+    private readonly Meter _meter;
+    private readonly Counter<long> _eventsIn;
+    private readonly Counter<long> _alertsOut;
+    private readonly Counter<long> _skipped;
+    private readonly Histogram<double> _latency;
+    private long _sequence;
+    private long _maxSeen = long.MinValue;
+    private long _events;
+    private long _duplicates;
+    private long _late;
+    private long _alerts;
+    private ITimer? _timer;
+
+    /// <summary>Initializes a new instance of the <see cref="ChurnMonitor"/> class.</summary>
+    /// <param name="pipeline">The pipeline whose assessment the monitor keeps current (built without rules and with value prediction off: see <see cref="ChurnPipeline.StartLive"/>).</param>
+    /// <param name="options">Alert level, cooldown, reorder tolerance and capacity; defaults when null.</param>
+    /// <param name="sinks">Where alerts go.</param>
+    /// <param name="profiles">Looks up a customer's profile (owner, signup date) when the customer is first seen; optional.</param>
+    /// <param name="timeProvider">The clock for reassessing as time passes and for latency; the system clock when null.</param>
+    /// <param name="logger">The log (no customer data unless <see cref="MonitorOptions.LogCustomerIds"/>); none when null.</param>
+    /// <param name="meterFactory">Creates the <c>Churn.Monitoring</c> meter; a meter of the monitor's own when null.</param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="NotSupportedException">The pipeline cannot assess live (rules, value prediction).</exception>
+    public ChurnMonitor(
+        ChurnPipeline pipeline,
+        MonitorOptions? options = null,
+        IEnumerable<IAlertSink>? sinks = null,
+        Func<CustomerId, CustomerProfile?>? profiles = null,
+        TimeProvider? timeProvider = null,
+        ILogger<ChurnMonitor>? logger = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        _options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new MonitorOptions(), new MonitorOptionsValidator());
+        _pipeline = pipeline;
+        _ = pipeline.StartLive("probe");
+        _sinks = sinks?.ToArray() ?? [];
+        _profiles = profiles;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _channel = Channel.CreateBounded<CustomerEvent>(new BoundedChannelOptions(_options.ChannelCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        _meter = meterFactory?.Create(new MeterOptions("Churn.Monitoring")) ?? new Meter("Churn.Monitoring");
+        _eventsIn = _meter.CreateCounter<long>("churn.monitor.events", "{event}", "Events applied to customers' state.");
+        _alertsOut = _meter.CreateCounter<long>("churn.monitor.alerts", "{alert}", "Alerts raised.");
+        _skipped = _meter.CreateCounter<long>("churn.monitor.skipped", "{event}", "Events left out, by reason (duplicate, late).");
+        _latency = _meter.CreateHistogram<double>("churn.monitor.event_to_alert", "ms", "Time from an event's arrival to the alert it raised.");
+        _meter.CreateObservableGauge("churn.monitor.customers", () => Volatile.Read(ref _byLevel[0]) + Volatile.Read(ref _byLevel[1]) + Volatile.Read(ref _byLevel[2]) + Volatile.Read(ref _byLevel[3]) + Volatile.Read(ref _byLevel[4]), "{customer}", "Customers tracked.");
+        _meter.CreateObservableGauge("churn.monitor.pending", () => Volatile.Read(ref _sequence) - Volatile.Read(ref _events) - Volatile.Read(ref _duplicates) - Volatile.Read(ref _late), "{event}", "Events received and not yet applied (lag).");
+    }
+
+    /// <summary>Gets the bounded writer events can be posted to; <see cref="RunAsync(CancellationToken)"/> applies them. A writer waits while it is full.</summary>
+    public ChannelWriter<CustomerEvent> Writer => _channel.Writer;
+
+    /// <summary>Gets the counts so far.</summary>
+    public MonitorStats Stats
+    {
+        get
+        {
+            _gate.Wait();
+            try
+            {
+                return new MonitorStats(_events, _duplicates, _late, _pending.Count, _slots.Count, _alerts, [.. _byLevel]);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Gets the first late events left out (customer and times; customer ids only when <see cref="MonitorOptions.LogCustomerIds"/> is on).</summary>
+    public IReadOnlyList<string> LateExamples
+    {
+        get
+        {
+            lock (_lateExamples)
+            {
+                return [.. _lateExamples];
+            }
+        }
+    }
+
+    /// <summary>Gets a customer's current assessment.</summary>
+    /// <param name="customerId">The customer.</param>
+    /// <returns>The assessment after the customer's latest event or reassessment; null for a customer not seen.</returns>
+    public RiskAssessment? Current(CustomerId customerId)
+    {
+        _gate.Wait();
+        try
+        {
+            return _slots.TryGetValue(customerId, out var slot) ? slot.Current : null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Gets every tracked customer's current assessment, in no particular order.</summary>
+    /// <returns>The assessments.</returns>
+    public IReadOnlyList<RiskAssessment> CurrentAll()
+    {
+        _gate.Wait();
+        try
+        {
+            return [.. _slots.Values.Select(s => s.Current).OfType<RiskAssessment>()];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Takes one event: held while reordering allows, then applied in time order; alerts it raises are sent before this returns.</summary>
+    /// <param name="customerEvent">The event.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the event (and any released before it) is applied.</returns>
+    public async ValueTask ObserveAsync(CustomerEvent customerEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customerEvent);
+        var arrived = _time.GetTimestamp();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var tick = customerEvent.Timestamp.UtcTicks;
+            _pending.Enqueue((customerEvent, arrived), (tick, _sequence++));
+            _maxSeen = Math.Max(_maxSeen, tick);
+            var release = _maxSeen - _options.ReorderTolerance.Ticks;
+            while (_pending.TryPeek(out _, out var key) && key.Ticks <= release)
+            {
+                var (e, at) = _pending.Dequeue();
+                await ApplyAsync(e, at, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Applies every event held for reordering (at the end of a stream).</summary>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>A task that completes when they are applied.</returns>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (_pending.TryDequeue(out var item, out _))
+            {
+                await ApplyAsync(item.Event, item.Arrived, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Applies a stream of events, then those held for reordering.</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>A task that completes at the end of the stream.</returns>
+    public async Task RunAsync(IAsyncEnumerable<CustomerEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            await ObserveAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies what is written to <see cref="Writer"/> until the writer is completed (then flushes) or the token is cancelled.</summary>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>A task that completes when the writer completes.</returns>
+    public Task RunAsync(CancellationToken cancellationToken = default) => RunAsync(_channel.Reader.ReadAllAsync(cancellationToken), cancellationToken);
+
+    /// <summary>Assesses every customer again as of an instant (time has passed: inactivity raises risk, a non-contractual customer may have churned), raising alerts as events do.</summary>
+    /// <param name="asOf">The instant; customers whose latest event is later are left as they are.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>A task that completes when every customer is assessed.</returns>
+    public async ValueTask ReassessAsync(DateTimeOffset asOf, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var started = _time.GetTimestamp();
+            foreach (var slot in _slots.Values)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (slot.AssessedAt <= asOf.UtcTicks && (slot.Live.LastEvent is not { } last || last <= asOf))
+                {
+                    await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, asOf), started, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts reassessing every customer every <see cref="MonitorOptions.ReassessEvery"/> on the monitor's clock.</summary>
+    public void Start() =>
+        _timer ??= _time.CreateTimer(_ => _ = TickAsync(), null, _options.ReassessEvery, _options.ReassessEvery);
+
+    /// <summary>Writes the monitor's whole state (every customer's state, cooldowns and remembered event keys, events held for reordering, counts) in a compact binary form, for a checkpoint.</summary>
+    /// <param name="output">The stream.</param>
+    /// <param name="cancellationToken">Cancels the wait for the state.</param>
+    /// <returns>A task that completes when it is written.</returns>
+    public async Task WriteStateAsync(Stream output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var buffer = new ArrayBufferWriter<byte>();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            buffer.Write(Magic);
+            foreach (var v in new[] { _maxSeen, _events, _duplicates, _late, _alerts, _slots.Count, _pending.Count })
+            {
+                WriteLong(buffer, v);
+            }
+
+            foreach (var slot in _slots.Values)
+            {
+                WriteString(buffer, slot.Live.CustomerId.Value);
+                var live = new ArrayBufferWriter<byte>();
+                slot.Live.WriteTo(live);
+                WriteLong(buffer, live.WrittenCount);
+                buffer.Write(live.WrittenSpan);
+                WriteLong(buffer, slot.AssessedAt);
+                foreach (var c in slot.CooldownUntil)
+                {
+                    WriteLong(buffer, c);
+                }
+
+                WriteLong(buffer, slot.Keys.Count);
+                foreach (var k in slot.Keys)
+                {
+                    WriteLong(buffer, (long)k);
+                }
+            }
+
+            foreach (var ((e, _), _) in _pending.UnorderedItems.OrderBy(p => p.Priority))
+            {
+                WriteString(buffer, e.CustomerId.Value);
+                WriteLong(buffer, e.Timestamp.UtcTicks);
+                WriteString(buffer, e.Type.Name);
+                WriteString(buffer, e.Amount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
+                WriteString(buffer, e.EventId ?? string.Empty);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        await output.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Restores a state written by <see cref="WriteStateAsync"/> into this monitor (which must be new, with the same pipeline); every customer's assessment is recomputed from their state.</summary>
+    /// <param name="state">The bytes.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the state is restored.</returns>
+    /// <exception cref="InvalidOperationException">The monitor has already seen events.</exception>
+    /// <exception cref="FormatException">The bytes are not a monitor state, or are damaged.</exception>
+    public async Task ReadStateAsync(ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_slots.Count > 0 || _sequence > 0)
+            {
+                throw new InvalidOperationException("A monitor state can be restored only into a new monitor.");
+            }
+
+            var r = new Reader(state);
+            if (!r.Bytes(Magic.Length).SequenceEqual(Magic))
+            {
+                throw new FormatException("The bytes are not a churn monitor state.");
+            }
+
+            _maxSeen = r.Long();
+            (_events, _duplicates, _late, _alerts) = (r.Long(), r.Long(), r.Long(), r.Long());
+            var (slots, pending) = (r.Count(), r.Count());
+            for (var i = 0; i < slots; i++)
+            {
+                var id = new CustomerId(r.String());
+                var live = LiveCustomer.ReadFrom(id, r.Bytes(r.Count()), _profiles?.Invoke(id));
+                var slot = new Slot(live, _options.DuplicateMemory) { AssessedAt = r.Long() };
+                for (var k = 0; k < slot.CooldownUntil.Length; k++)
+                {
+                    slot.CooldownUntil[k] = r.Long();
+                }
+
+                var keys = r.Count();
+                for (var k = 0; k < keys; k++)
+                {
+                    slot.Remember((ulong)r.Long(), _options.DuplicateMemory);
+                }
+
+                if (slot.AssessedAt != long.MinValue)
+                {
+                    slot.Current = _pipeline.AssessLive(live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero));
+                    _byLevel[(int)slot.Current.Level]++;
+                }
+
+                _slots[id] = slot;
+            }
+
+            for (var i = 0; i < pending; i++)
+            {
+                var customer = r.String();
+                var at = new DateTimeOffset(r.Long(), TimeSpan.Zero);
+                var type = new CustomerEventType(r.String());
+                var amount = r.String();
+                var eventId = r.String();
+                var e = new CustomerEvent(customer, at, type, amount.Length == 0 ? null : decimal.Parse(amount, System.Globalization.CultureInfo.InvariantCulture), eventId.Length == 0 ? null : eventId);
+                _pending.Enqueue((e, _time.GetTimestamp()), (at.UtcTicks, _sequence++));
+            }
+
+            if (!r.AtEnd)
+            {
+                throw new FormatException("The churn monitor state has bytes after its end: it is damaged.");
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or IndexOutOfRangeException or OverflowException)
+        {
+            throw new FormatException("The churn monitor state is truncated or damaged.", ex);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _meter.Dispose();
+        _gate.Dispose();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static void WriteLong(ArrayBufferWriter<byte> w, long v)
+    {
+        BinaryPrimitives.WriteInt64LittleEndian(w.GetSpan(8), v);
+        w.Advance(8);
+    }
+
+    private static void WriteString(ArrayBufferWriter<byte> w, string s)
+    {
+        var bytes = Encoding.UTF8.GetBytes(s);
+        WriteLong(w, bytes.Length);
+        w.Write(bytes);
+    }
+
+    private async Task TickAsync()
+    {
+        try
+        {
+            await ReassessAsync(_time.GetUtcNow()).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.ReassessFailed(_logger, ex);
+        }
+    }
+
+    private async ValueTask ApplyAsync(CustomerEvent e, long arrived, CancellationToken cancellationToken)
+    {
+        if (!_slots.TryGetValue(e.CustomerId, out var slot))
+        {
+            slot = new Slot(_pipeline.StartLive(e.CustomerId, _profiles?.Invoke(e.CustomerId)), _options.DuplicateMemory);
+            _slots[e.CustomerId] = slot;
+        }
+
+        var key = System.IO.Hashing.XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(EventKey.Of(e)));
+        if (_options.DuplicateMemory > 0 && slot.Keys.Contains(key))
+        {
+            _duplicates++;
+            _skipped.Add(1, new KeyValuePair<string, object?>("reason", "duplicate"));
+            return;
+        }
+
+        if (slot.Live.LastEvent is { } last && e.Timestamp < last)
+        {
+            _late++;
+            _skipped.Add(1, new KeyValuePair<string, object?>("reason", "late"));
+            lock (_lateExamples)
+            {
+                if (_lateExamples.Count < LateExamplesKept)
+                {
+                    _lateExamples.Add($"{(_options.LogCustomerIds ? $"customer {e.CustomerId}: " : string.Empty)}an event at {e.Timestamp:O} came after one at {last:O}");
+                }
+            }
+
+            return;
+        }
+
+        if (slot.AssessedAt > e.Timestamp.UtcTicks)
+        {
+            // Reassessed by the clock past this event's time: the event is applied and the customer assessed at the later instant.
+            _pipeline.Observe(slot.Live, e);
+            slot.Remember(key, _options.DuplicateMemory);
+            _events++;
+            _eventsIn.Add(1);
+            await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero)), arrived, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        _pipeline.Observe(slot.Live, e);
+        slot.Remember(key, _options.DuplicateMemory);
+        _events++;
+        _eventsIn.Add(1);
+        await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, e.Timestamp), arrived, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask UpdateAsync(Slot slot, RiskAssessment assessment, long arrived, CancellationToken cancellationToken)
+    {
+        var previous = slot.Current?.Level;
+        if (previous is { } p)
+        {
+            _byLevel[(int)p]--;
+        }
+
+        _byLevel[(int)assessment.Level]++;
+        slot.Current = assessment;
+        slot.AssessedAt = assessment.AsOf.UtcTicks;
+        var level = assessment.Level;
+        var now = assessment.AsOf.UtcTicks;
+        if (level == RiskLevel.Churned || level < _options.AlertLevel || (previous is { } before && before != RiskLevel.Churned && level <= before) || now < slot.CooldownUntil[(int)level])
+        {
+            return;
+        }
+
+        slot.CooldownUntil[(int)level] = now + _options.Cooldown.Ticks;
+        var from = previous is { } was ? RiskLevelPolicy.Name(was) : "new";
+        var name = RiskLevelPolicy.Name(level);
+        var alert = new ChurnAlert(
+            assessment,
+            assessment.Owner,
+            assessment.AsOf,
+            $"churn risk rose from {from} to {name}{(assessment.Probability is { } q ? $" (probability {q.Value:P0})" : string.Empty)}: {assessment.LevelReason}");
+        _alerts++;
+        _alertsOut.Add(1, new KeyValuePair<string, object?>("level", name));
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.SendAsync(alert, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                // A sink that fails must not stop the monitor: the store sink and the log keep the alert.
+                Log.SinkFailed(_logger, ex, sink.GetType().Name);
+            }
+        }
+
+        _latency.Record(_time.GetElapsedTime(arrived).TotalMilliseconds);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            var who = _options.LogCustomerIds ? $" for customer {assessment.CustomerId}" : string.Empty;
+            Log.AlertRaised(_logger, name, from, who);
+        }
+    }
+
+    /// <summary>One customer: the live state, the current assessment, cooldowns and the keys of recent events.</summary>
+    private sealed class Slot(LiveCustomer live, int memory)
+    {
+        public LiveCustomer Live { get; } = live;
+
+        public RiskAssessment? Current { get; set; }
+
+        public long AssessedAt { get; set; } = long.MinValue;
+
+        public long[] CooldownUntil { get; } = [long.MinValue, long.MinValue, long.MinValue, long.MinValue, long.MinValue];
+
+        public Queue<ulong> Keys { get; } = new(Math.Min(memory, 16));
+
+        public void Remember(ulong key, int memory)
+        {
+            if (memory == 0)
+            {
+                return;
+            }
+
+            if (Keys.Count == memory)
+            {
+                Keys.Dequeue();
+            }
+
+            Keys.Enqueue(key);
+        }
+    }
+
+    /// <summary>Reads a state written by <see cref="WriteStateAsync"/>.</summary>
+    private ref struct Reader(ReadOnlyMemory<byte> memory)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = memory.Span;
+        private int _at;
+
+        public readonly bool AtEnd => _at == _bytes.Length;
+
+        public ReadOnlySpan<byte> Bytes(int n)
+        {
+            var s = _bytes.Slice(_at, n);
+            _at += n;
+            return s;
+        }
+
+        public long Long() => BinaryPrimitives.ReadInt64LittleEndian(Bytes(8));
+
+        public int Count() => checked((int)Long()) is var n and >= 0 ? n : throw new FormatException("A negative count: the churn monitor state is damaged.");
+
+        public string String() => Encoding.UTF8.GetString(Bytes(Count()));
+    }
+}

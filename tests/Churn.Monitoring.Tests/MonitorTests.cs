@@ -1,0 +1,232 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Churn.Abstractions;
+using Churn.Data;
+using Churn.Modeling;
+using Churn.Sdk;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Churn.Monitoring.Tests;
+
+public sealed class MonitorTests
+{
+    private static readonly DateTimeOffset Epoch = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly JsonSerializerOptions Canonical = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    private static readonly CustomerEventType[] Types =
+    [
+        CustomerEventType.Purchase, CustomerEventType.Purchase, CustomerEventType.Login, CustomerEventType.Login, CustomerEventType.SupportTicket,
+        CustomerEventType.Complaint, CustomerEventType.PaymentFailure, CustomerEventType.Feedback, CustomerEventType.Usage,
+        CustomerEventType.SubscriptionStart, CustomerEventType.SubscriptionCancel, CustomerEventType.Contact,
+    ];
+
+    private static readonly Lazy<ChurnModel> LazyModel = new(() =>
+    {
+        var data = CustomerData.Generate(new SyntheticOptions { Customers = 1500, Seed = 11, HistoryMonths = 8 });
+        var pipeline = ChurnPipeline.CreateBuilder().WithTrainer(o => (o.Folds, o.Trees) = (2, new TreeSettings(40, 8, 0.1, 20))).Build();
+        return pipeline.Train(data, new SyntheticOptions().AsOf.AddDays(-30)).Model;
+    });
+
+    private static ChurnPipeline Pipeline(ChurnDefinition definition = ChurnDefinition.NonContractual) => ChurnPipeline.CreateBuilder()
+        .WithModel(LazyModel.Value)
+        .WithLabels(o => (o.Definition, o.HorizonDays) = (definition, 30))
+        .WithRiskLevels(o => (o.Medium, o.High, o.Critical) = (0.05, 0.1, 0.2))
+        .Configure(o => o.PredictValue = false)
+        .Build();
+
+    private static string Canonicalize(RiskAssessment? a) => JsonSerializer.Serialize(a, Canonical);
+
+    private static Gen<CustomerEvent> Event(int customers, int days) =>
+        from c in Gen.Choose(1, customers)
+        from minute in Gen.Choose(0, days * 24 * 60)
+        from t in Gen.Elements(Types)
+        from cents in Gen.Choose(0, 20_000)
+        from id in Gen.Choose(0, 1_000_000)
+        select new CustomerEvent("c" + c, Epoch.AddMinutes(minute), t, t == CustomerEventType.Purchase ? cents / 100m : t == CustomerEventType.Feedback ? cents % 11 : null, "e" + id);
+
+    [Property(MaxTest = 40)]
+    public Property EveryCustomersAssessment_EqualsTheBatch_WhateverTheArrivalOrderWithinTolerance_AndRepeats() =>
+        Prop.ForAll(Gen.ArrayOf(Event(6, 200)).ToArbitrary(), Gen.Choose(0, 1_000).ToArbitrary(), (events, seed) =>
+        {
+            // Distinct ids; a few delivered twice; the stream jittered by up to 2 hours with a 3-hour tolerance.
+            var unique = events.DistinctBy(e => e.EventId).ToArray();
+            var random = new Random(seed);
+            var stream = unique.OrderBy(e => e.Timestamp.AddMinutes(random.Next(120))).ToList();
+            stream.AddRange(stream.Where((_, i) => i % 7 == 3).ToList());
+            var pipeline = Pipeline();
+            using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { ReorderTolerance = TimeSpan.FromHours(3), DuplicateMemory = 1024 });
+            foreach (var e in stream)
+            {
+                monitor.ObserveAsync(e).AsTask().GetAwaiter().GetResult();
+            }
+
+            monitor.FlushAsync().AsTask().GetAwaiter().GetResult();
+            var data = CustomerData.From(unique);
+            var stats = monitor.Stats;
+            return stats.Events == unique.Length
+                && stats.Duplicates == stream.Count - unique.Length
+                && stats.Late == 0
+                && data.Log.Customers.All(id =>
+                {
+                    var last = unique.Where(e => e.CustomerId == id).Max(e => e.Timestamp);
+                    return Canonicalize(monitor.Current(id)) == Canonicalize(pipeline.Assess(data, id, last));
+                });
+        });
+
+    [Fact]
+    public async Task Alerts_OnARise_OncePerLevelAndCooldown_NeverForAFall_AndLateEventsAreCounted()
+    {
+        var pipeline = Pipeline();
+        var sink = new InMemoryAlertSink();
+        using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { AlertLevel = RiskLevel.Medium, Cooldown = TimeSpan.FromDays(10) }, [sink]);
+        var t = Epoch;
+
+        // An active customer, then silence: the clock's reassessments raise the risk with no event.
+        for (var d = 0; d < 60; d++)
+        {
+            await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(d), CustomerEventType.Login, null, $"l{d}"), TestContext.Current.CancellationToken);
+            await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(d).AddHours(1), CustomerEventType.Purchase, 20, $"p{d}"), TestContext.Current.CancellationToken);
+        }
+
+        var before = monitor.Current("a")!.Level;
+        var levels = new List<RiskLevel>();
+        for (var d = 61; d < 120; d++)
+        {
+            await monitor.ReassessAsync(t.AddDays(d), TestContext.Current.CancellationToken);
+            levels.Add(monitor.Current("a")!.Level);
+        }
+
+        // Every alert is a rise to a level at or above the alert level, not within the cooldown of one at the same level.
+        var alerts = sink.Alerts;
+        Assert.NotEmpty(alerts);
+        Assert.All(alerts, a => Assert.True(a.Assessment.Level >= RiskLevel.Medium && a.Assessment.Level != RiskLevel.Churned, a.Message));
+        foreach (var group in alerts.GroupBy(a => a.Assessment.Level))
+        {
+            var times = group.Select(a => a.RaisedAt).ToList();
+            Assert.All(times.Zip(times.Skip(1)), p => Assert.True(p.Second - p.First >= TimeSpan.FromDays(10)));
+        }
+
+        Assert.Contains("churn risk rose from", alerts[0].Message, StringComparison.Ordinal);
+        Assert.Equal(monitor.Stats.Alerts, alerts.Count);
+        Assert.True(levels.Max() > before || levels.Contains(RiskLevel.Churned), string.Join(",", levels));
+
+        // A late event (older than the latest applied) changes nothing and is counted.
+        var current = Canonicalize(monitor.Current("a"));
+        await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(5), CustomerEventType.Complaint, null, "late"), TestContext.Current.CancellationToken);
+        Assert.Equal(1, monitor.Stats.Late);
+        Assert.Single(monitor.LateExamples);
+        Assert.Equal(current, Canonicalize(monitor.Current("a")));
+    }
+
+    [Fact]
+    public async Task TheClock_ReassessesEveryone_AsTimePasses()
+    {
+        var pipeline = Pipeline();
+        var clock = new FakeTimeProvider(Epoch.AddDays(10));
+        using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { ReassessEvery = TimeSpan.FromDays(1) }, timeProvider: clock);
+        var events = new[]
+        {
+            new CustomerEvent("a", Epoch.AddDays(1), CustomerEventType.Purchase, 30m, "1"),
+            new CustomerEvent("b", Epoch.AddDays(2), CustomerEventType.Login, null, "2"),
+            new CustomerEvent("b", Epoch.AddDays(9), CustomerEventType.Login, null, "3"),
+        };
+        foreach (var e in events)
+        {
+            await monitor.ObserveAsync(e, TestContext.Current.CancellationToken);
+        }
+
+        monitor.Start();
+        clock.Advance(TimeSpan.FromDays(45));
+
+        var data = CustomerData.From(events);
+        foreach (var id in new CustomerId[] { "a", "b" })
+        {
+            var current = monitor.Current(id)!;
+            Assert.Equal(clock.GetUtcNow(), current.AsOf);
+            Assert.Equal(Canonicalize(pipeline.Assess(data, id, clock.GetUtcNow())), Canonicalize(current));
+        }
+
+        Assert.Equal(RiskLevel.Churned, monitor.Current("a")!.Level);
+    }
+
+    [Fact]
+    public async Task ACheckpoint_AndARestart_LoseNoEvent_AndRaiseNoAlertTwice()
+    {
+        var random = new Random(5);
+        var events = Enumerable.Range(0, 600).Select(i => new CustomerEvent($"c{random.Next(20)}", Epoch.AddHours(i * 7 + random.Next(5)), Types[random.Next(Types.Length)], random.Next(3) == 0 ? random.Next(1, 90) : null, $"e{i}")).ToList();
+        var options = new MonitorOptions { AlertLevel = RiskLevel.Medium, ReorderTolerance = TimeSpan.FromHours(6), Cooldown = TimeSpan.FromDays(3) };
+        var pipeline = Pipeline(ChurnDefinition.Contractual);
+
+        var whole = new InMemoryAlertSink();
+        using (var once = new ChurnMonitor(pipeline, options, [whole]))
+        {
+            await once.RunAsync(events.ToAsyncEnumerable(), TestContext.Current.CancellationToken);
+            var expected = events.Select(e => e.CustomerId).Distinct().Select(id => Canonicalize(once.Current(id))).ToList();
+
+            // Stop after 350 events (some held for reordering), checkpoint, start a new monitor from it, and give it the rest.
+            var first = new InMemoryAlertSink();
+            var second = new InMemoryAlertSink();
+            using var stream = new MemoryStream();
+            using (var before = new ChurnMonitor(pipeline, options, [first]))
+            {
+                foreach (var e in events.Take(350))
+                {
+                    await before.ObserveAsync(e, TestContext.Current.CancellationToken);
+                }
+
+                Assert.True(before.Stats.Pending > 0);
+                await before.WriteStateAsync(stream, TestContext.Current.CancellationToken);
+            }
+
+            using var after = new ChurnMonitor(pipeline, options, [second]);
+            await after.ReadStateAsync(stream.ToArray(), TestContext.Current.CancellationToken);
+            await after.RunAsync(events.Skip(350).ToAsyncEnumerable(), TestContext.Current.CancellationToken);
+
+            Assert.Equal(expected, events.Select(e => e.CustomerId).Distinct().Select(id => Canonicalize(after.Current(id))).ToList());
+            Assert.Equal(whole.Alerts.Select(a => (a.Assessment.CustomerId, a.RaisedAt, a.Assessment.Level)), first.Alerts.Concat(second.Alerts).Select(a => (a.Assessment.CustomerId, a.RaisedAt, a.Assessment.Level)));
+            Assert.Equal(once.Stats with { ByLevel = [] }, after.Stats with { ByLevel = [] });
+            Assert.Equal(once.Stats.ByLevel, after.Stats.ByLevel);
+            await Assert.ThrowsAsync<FormatException>(() => new ChurnMonitor(pipeline, options).ReadStateAsync(stream.ToArray().AsMemory(0, 40), TestContext.Current.CancellationToken));
+        }
+    }
+
+    [Fact]
+    public async Task TheWriter_AppliesWhatIsPosted_WithBackpressure_AndDependencyInjectionBuildsTheMonitor()
+    {
+        var services = new ServiceCollection();
+        var sink = new InMemoryAlertSink();
+        services.AddSingleton<IAlertSink>(sink);
+        services.AddChurn(churn => churn.UseModel(LazyModel.Value).AddPipeline(o => o.PredictValue = false).AddMonitoring(o => o.ChannelCapacity = 4));
+        await using var provider = services.BuildServiceProvider();
+        var monitor = provider.GetRequiredService<ChurnMonitor>();
+
+        var run = monitor.RunAsync(TestContext.Current.CancellationToken);
+        for (var i = 0; i < 50; i++)
+        {
+            await monitor.Writer.WriteAsync(new CustomerEvent($"c{i % 5}", Epoch.AddDays(i), CustomerEventType.Login, null, $"w{i}"), TestContext.Current.CancellationToken);
+        }
+
+        monitor.Writer.Complete();
+        await run;
+
+        Assert.Equal(50, monitor.Stats.Events);
+        Assert.Equal(5, monitor.Stats.Customers);
+        Assert.Throws<ArgumentException>(() => new ChurnMonitor(Pipeline(), new MonitorOptions { DuplicateMemory = -1 }));
+    }
+}
+
+internal static class AsyncStreams
+{
+    public static async IAsyncEnumerable<T> ToAsyncEnumerable<T>(this IEnumerable<T> items)
+    {
+        foreach (var item in items)
+        {
+            await Task.Yield();
+            yield return item;
+        }
+    }
+}
