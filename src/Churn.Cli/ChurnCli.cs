@@ -31,6 +31,7 @@ internal static class ChurnCli
         root.Subcommands.Add(PipelineCommands.Backtest(output, error));
         root.Subcommands.Add(SegmentCommands.Build(output, error));
         root.Subcommands.Add(StoreCommands.Build(output, error));
+        root.Subcommands.Add(MonitorCommands.Build(output, error));
         return root;
     }
 

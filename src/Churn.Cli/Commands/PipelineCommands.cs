@@ -374,7 +374,7 @@ internal static class PipelineCommands
     }
 
     /// <summary>The options every pipeline command shares, and reading the data they name.</summary>
-    private sealed class PipelineInputs
+    internal sealed class PipelineInputs
     {
         private readonly Option<string> _events = new("--events") { Description = "The events CSV file.", Required = true };
         private readonly Option<string?> _customers = new("--customers") { Description = "Optional customers CSV (customer_id, signup_date, owner, ...)." };
