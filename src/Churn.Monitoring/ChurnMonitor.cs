@@ -137,7 +137,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         _gate.Wait();
         try
         {
-            return _slots.TryGetValue(customerId, out var slot) ? slot.Current : null;
+            return _slots.TryGetValue(customerId, out var slot) ? Complete(slot) : null;
         }
         finally
         {
@@ -152,7 +152,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         _gate.Wait();
         try
         {
-            return [.. _slots.Values.Select(s => s.Current).OfType<RiskAssessment>()];
+            return [.. _slots.Values.Select(Complete).OfType<RiskAssessment>()];
         }
         finally
         {
@@ -241,7 +241,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (slot.AssessedAt <= asOf.UtcTicks && (slot.Live.LastEvent is not { } last || last <= asOf))
                 {
-                    await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, asOf), started, cancellationToken).ConfigureAwait(false);
+                    await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, asOf, 0), started, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -352,7 +352,8 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
 
                 if (slot.AssessedAt != long.MinValue)
                 {
-                    slot.Current = _pipeline.AssessLive(live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero));
+                    slot.Current = _pipeline.AssessLive(live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero), 0);
+                    slot.Complete = false;
                     _byLevel[(int)slot.Current.Level]++;
                 }
 
@@ -413,6 +414,28 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         w.Write(bytes);
     }
 
+    /// <summary>A 64-bit key of an event, as <see cref="EventKey"/> defines sameness (the id when there is one, else the content; 1.50 and 1.5 the same amount), without allocating.</summary>
+    private static ulong KeyOf(CustomerEvent e)
+    {
+        var hash = new System.IO.Hashing.XxHash64();
+        if (e.EventId is { } id)
+        {
+            hash.Append([1]);
+            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(id.AsSpan()));
+            return hash.GetCurrentHashAsUInt64();
+        }
+
+        Span<byte> fixedPart = stackalloc byte[17];
+        fixedPart[0] = 2;
+        BinaryPrimitives.WriteInt64LittleEndian(fixedPart[1..], e.Timestamp.UtcTicks);
+        BinaryPrimitives.WriteDoubleLittleEndian(fixedPart[9..], e.Amount is { } a ? (double)a : double.NaN);
+        hash.Append(fixedPart);
+        hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.CustomerId.Value.AsSpan()));
+        hash.Append([0]);
+        hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.Type.Name.AsSpan()));
+        return hash.GetCurrentHashAsUInt64();
+    }
+
     private async Task TickAsync()
     {
         try
@@ -433,7 +456,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             _slots[e.CustomerId] = slot;
         }
 
-        var key = System.IO.Hashing.XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(EventKey.Of(e)));
+        var key = KeyOf(e);
         if (_options.DuplicateMemory > 0 && slot.Keys.Contains(key))
         {
             _duplicates++;
@@ -463,7 +486,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             slot.Remember(key, _options.DuplicateMemory);
             _events++;
             _eventsIn.Add(1);
-            await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero)), arrived, cancellationToken).ConfigureAwait(false);
+            await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero), 0), arrived, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -471,7 +494,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         slot.Remember(key, _options.DuplicateMemory);
         _events++;
         _eventsIn.Add(1);
-        await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, e.Timestamp), arrived, cancellationToken).ConfigureAwait(false);
+        await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, e.Timestamp, 0), arrived, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask UpdateAsync(Slot slot, RiskAssessment assessment, long arrived, CancellationToken cancellationToken)
@@ -484,6 +507,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
 
         _byLevel[(int)assessment.Level]++;
         slot.Current = assessment;
+        slot.Complete = false;
         slot.AssessedAt = assessment.AsOf.UtcTicks;
         var level = assessment.Level;
         var now = assessment.AsOf.UtcTicks;
@@ -493,6 +517,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         }
 
         slot.CooldownUntil[(int)level] = now + _options.Cooldown.Ticks;
+        assessment = Complete(slot)!;
         var from = previous is { } was ? RiskLevelPolicy.Name(was) : "new";
         var name = RiskLevelPolicy.Name(level);
         var alert = new ChurnAlert(
@@ -523,12 +548,27 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>The slot's assessment with its reasons: computed on every event without them (the words cost more than the probability), and completed, at the same instant, when asked for or alerted on.</summary>
+    private RiskAssessment? Complete(Slot slot)
+    {
+        if (slot.Current is { } current && !slot.Complete)
+        {
+            slot.Current = current.Level == RiskLevel.Churned ? current : _pipeline.AssessLive(slot.Live, current.AsOf);
+            slot.Complete = true;
+        }
+
+        return slot.Current;
+    }
+
     /// <summary>One customer: the live state, the current assessment, cooldowns and the keys of recent events.</summary>
     private sealed class Slot(LiveCustomer live, int memory)
     {
         public LiveCustomer Live { get; } = live;
 
         public RiskAssessment? Current { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether <see cref="Current"/> carries its reasons.</summary>
+        public bool Complete { get; set; }
 
         public long AssessedAt { get; set; } = long.MinValue;
 

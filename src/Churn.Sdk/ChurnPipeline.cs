@@ -189,10 +189,11 @@ public sealed class ChurnPipeline
 
     /// <summary>Assesses a customer from their live state as of an instant: the assessment <see cref="Assess(CustomerData, DateTimeOffset, CancellationToken)"/> gives from the customer's whole history (bit for bit).</summary>
     /// <param name="customer">The customer's state.</param>
-    /// <param name="asOf">The instant; not before the latest event observed, nor before an earlier call's.</param>
+    /// <param name="asOf">The instant; not before the latest event observed, nor before an earlier call's (the same instant again is fine).</param>
+    /// <param name="reasons">How many reasons to give; the pipeline's <see cref="ChurnPipelineOptions.Reasons"/> when null. A monitor asks for none on every event and for them when it alerts: the words cost more than the probability.</param>
     /// <returns>The assessment.</returns>
     /// <exception cref="UnknownCustomerException">Nothing is known about the customer at the instant (no event, no signup before it).</exception>
-    public RiskAssessment AssessLive(LiveCustomer customer, DateTimeOffset asOf)
+    public RiskAssessment AssessLive(LiveCustomer customer, DateTimeOffset asOf, int? reasons = null)
     {
         ArgumentNullException.ThrowIfNull(customer);
         var profile = customer.Profile;
@@ -221,13 +222,15 @@ public sealed class ChurnPipeline
         else
         {
             double? p = null;
-            IReadOnlyList<RiskReason> reasons = [];
+            IReadOnlyList<RiskReason> why = [];
+            var top = reasons ?? _parts.Options.Reasons;
+            ArgumentOutOfRangeException.ThrowIfNegative(top, nameof(reasons));
             if (_parts.Model is { } model)
             {
                 var probability = new double[1];
                 model.Score(schema, row, probability);
                 p = Math.Clamp(probability[0], 0, 1);
-                reasons = _parts.Options.Reasons > 0 ? model.Explain(schema, row, _parts.Options.Reasons)[0] : [];
+                why = top > 0 ? model.Explain(schema, row, top)[0] : [];
             }
             else if (_parts.Scorer is { } scorer)
             {
@@ -235,14 +238,14 @@ public sealed class ChurnPipeline
                 var probability = new double[1];
                 scorer.Score([snapshot], probability);
                 p = Math.Clamp(probability[0], 0, 1);
-                reasons = _parts.Options.Reasons > 0 ? scorer.Explain([snapshot], _parts.Options.Reasons)[0] : [];
+                why = top > 0 ? scorer.Explain([snapshot], top)[0] : [];
             }
 
             var decision = Policy.Decide(p, []);
             assessment = new RiskAssessment(customer.CustomerId, asOf, p is { } q ? new ChurnProbability(q) : null, decision.Level)
             {
                 LevelReason = decision.Reason,
-                Reasons = reasons,
+                Reasons = why,
                 Value = value,
                 Owner = profile?.Owner,
             };

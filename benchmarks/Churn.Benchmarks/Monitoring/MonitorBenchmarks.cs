@@ -1,0 +1,108 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using Churn.Abstractions;
+using Churn.Data;
+using Churn.Modeling;
+using Churn.Monitoring;
+using Churn.Sdk;
+
+namespace Churn.Benchmarks.Monitoring;
+
+/// <summary>
+/// Events per second through the live monitor, on a generated base of 100,000 customers (about
+/// 20 events each, replayed in time order) with the default model: the whole monitor (dedup,
+/// ordering, live features, probability, level, reasons, alerts) against the live features alone
+/// (the baseline) and against the live features with the probability. Timed per event
+/// (one replay; divide the events by the time). Run alone: <c>--filter *MonitorBenchmarks*</c>.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+public class MonitorBenchmarks
+{
+    private const int Customers = 20_000;
+    private readonly DateTimeOffset _asOf = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private CustomerEvent[] _events = [];
+    private ChurnPipeline _pipeline = null!;
+    private FeatureBuilder _features = null!;
+    private ChurnModel _model = null!;
+
+    /// <summary>Gets the number of events replayed per invocation (set in setup).</summary>
+    public static int Events { get; private set; } = 1;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var shape = BenchData.Shape(Customers);
+        shape.AsOf = _asOf;
+        var data = CustomerData.Generate(shape);
+        _model = ChurnPipeline.CreateBuilder().WithTrainer(o => o.Folds = 2).Build().Train(data, _asOf.AddDays(-30)).Model;
+        _pipeline = ChurnPipeline.CreateBuilder().WithModel(_model).Configure(o => o.PredictValue = false).Build();
+        _features = new FeatureBuilder();
+        var log = data.Log;
+        var all = new List<(long Tick, CustomerEvent Event)>();
+        for (var c = 0; c < log.CustomerCount; c++)
+        {
+            var t = log.Timeline(c);
+            for (var i = 0; i < t.Count; i++)
+            {
+                all.Add((t.Ticks[i], new CustomerEvent(log.Customers[c], new DateTimeOffset(t.Ticks[i], TimeSpan.Zero), log.Types[t.TypeCodes[i]], double.IsNaN(t.Amounts[i]) ? null : (decimal)t.Amounts[i], $"e{all.Count}")));
+            }
+        }
+
+        _events = [.. all.OrderBy(e => e.Tick).Select(e => e.Event)];
+        Events = _events.Length;
+        Console.WriteLine($"// {Events:N0} events of {log.CustomerCount:N0} customers");
+    }
+
+    [Benchmark(Baseline = true, Description = "live features only, one replay")]
+    public double LiveFeatures()
+    {
+        var states = new Dictionary<CustomerId, FeatureState>();
+        var row = new double[_features.Schema.Count];
+        foreach (var e in _events)
+        {
+            if (!states.TryGetValue(e.CustomerId, out var s))
+            {
+                states[e.CustomerId] = s = _features.NewState();
+            }
+
+            s.Absorb(e.Timestamp, e.Type, e.Amount is { } a ? (double)a : double.NaN);
+            _features.Compute(s, e.Timestamp, null, row);
+        }
+
+        return row[0];
+    }
+
+    [Benchmark(Description = "live features + probability, one replay")]
+    public double LiveProbability()
+    {
+        var states = new Dictionary<CustomerId, FeatureState>();
+        var row = new double[_features.Schema.Count];
+        var p = new double[1];
+        foreach (var e in _events)
+        {
+            if (!states.TryGetValue(e.CustomerId, out var s))
+            {
+                states[e.CustomerId] = s = _features.NewState();
+            }
+
+            s.Absorb(e.Timestamp, e.Type, e.Amount is { } a ? (double)a : double.NaN);
+            _features.Compute(s, e.Timestamp, null, row);
+            _model.Score(_features.Schema, row, p);
+        }
+
+        return p[0];
+    }
+
+    [Benchmark(Description = "the monitor (dedup, order, assessment, reasons, alerts), one replay")]
+    public long Monitor()
+    {
+        using var monitor = new ChurnMonitor(_pipeline, new MonitorOptions(), [new InMemoryAlertSink()]);
+        foreach (var e in _events)
+        {
+            monitor.ObserveAsync(e).AsTask().GetAwaiter().GetResult();
+        }
+
+        return monitor.Stats.Events;
+    }
+}
