@@ -520,9 +520,13 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         assessment = Complete(slot)!;
         var from = previous is { } was ? RiskLevelPolicy.Name(was) : "new";
         var name = RiskLevelPolicy.Name(level);
+        // The customer's owner, else the team of their segment, else the default owner.
+        var owner = assessment.Owner
+            ?? (assessment.Segment is { } segment && _options.OwnersBySegment.TryGetValue(segment, out var team) ? team : null)
+            ?? _options.DefaultOwner;
         var alert = new ChurnAlert(
             assessment,
-            assessment.Owner,
+            owner,
             assessment.AsOf,
             $"churn risk rose from {from} to {name}{(assessment.Probability is { } q ? $" (probability {q.Value:P0})" : string.Empty)}: {assessment.LevelReason}");
         _alerts++;

@@ -36,6 +36,14 @@ public sealed class MonitorOptions
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan ReassessEvery { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>Gets or sets who receives the alerts of customers without an owner in their profile, by segment (a team per segment); see <see cref="DefaultOwner"/>.</summary>
+    /// <value>The default is none.</value>
+    public IDictionary<string, string> OwnersBySegment { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets who receives the alerts of customers with neither an owner nor a segment in <see cref="OwnersBySegment"/>.</summary>
+    /// <value>The default is none (the alert's owner is then null: a sink decides).</value>
+    public string? DefaultOwner { get; set; }
+
     /// <summary>Gets or sets a value indicating whether log messages name the customer (off by default: logs carry no customer data).</summary>
     public bool LogCustomerIds { get; set; }
 }

@@ -123,6 +123,33 @@ public sealed class MonitorTests
     }
 
     [Fact]
+    public async Task Alerts_GoToTheOwner_ElseTheSegmentsTeam_ElseTheDefaultOwner()
+    {
+        var pipeline = ChurnPipeline.CreateBuilder().WithModel(LazyModel.Value).WithRiskLevels(o => (o.Medium, o.High, o.Critical) = (0.01, 0.02, 0.99)).WithSegmenter(new ByPlan()).Configure(o => o.PredictValue = false).Build();
+        var profiles = new Dictionary<CustomerId, CustomerProfile>
+        {
+            ["owned"] = new CustomerProfile("owned") { Owner = "am-01", Attributes = new Dictionary<string, string> { ["plan"] = "gold" } },
+            ["gold"] = new CustomerProfile("gold") { Attributes = new Dictionary<string, string> { ["plan"] = "gold" } },
+            ["nobody"] = new CustomerProfile("nobody"),
+        };
+        var sink = new InMemoryAlertSink();
+        using var monitor = new ChurnMonitor(
+            pipeline,
+            new MonitorOptions { AlertLevel = RiskLevel.Medium, OwnersBySegment = new Dictionary<string, string> { ["gold"] = "team-gold" }, DefaultOwner = "retention-desk" },
+            [sink],
+            id => profiles.GetValueOrDefault(id));
+        foreach (var id in profiles.Keys)
+        {
+            await monitor.ObserveAsync(new CustomerEvent(id, Epoch, CustomerEventType.PaymentFailure, null, "p-" + id), TestContext.Current.CancellationToken);
+        }
+
+        var owners = sink.Alerts.ToDictionary(a => a.Assessment.CustomerId, a => a.Owner);
+        Assert.Equal("am-01", owners["owned"]);
+        Assert.Equal("team-gold", owners["gold"]);
+        Assert.Equal("retention-desk", owners["nobody"]);
+    }
+
+    [Fact]
     public async Task TheClock_ReassessesEveryone_AsTimePasses()
     {
         var pipeline = Pipeline();
@@ -217,6 +244,11 @@ public sealed class MonitorTests
         Assert.Equal(5, monitor.Stats.Customers);
         Assert.Throws<ArgumentException>(() => new ChurnMonitor(Pipeline(), new MonitorOptions { DuplicateMemory = -1 }));
     }
+}
+
+internal sealed class ByPlan : ISegmenter
+{
+    public string Segment(CustomerSnapshot snapshot, CustomerProfile? profile, RiskAssessment assessment) => profile?.Attributes.TryGetValue("plan", out var plan) == true ? plan : "unknown";
 }
 
 internal static class AsyncStreams

@@ -38,4 +38,42 @@ public static class MonitoringServiceCollectionExtensions
             sp.GetService<IMeterFactory>()));
         return churn;
     }
+
+    /// <summary>
+    /// Adds a <see cref="WebhookAlertSink"/> as an <see cref="IAlertSink"/>: a typed <see cref="HttpClient"/>
+    /// with the standard resilience handler (Microsoft.Extensions.Http.Resilience): a timeout per
+    /// attempt, retries with exponential backoff and jitter on transient failures, a circuit breaker
+    /// and an overall timeout covering them.
+    /// </summary>
+    /// <param name="churn">The root builder.</param>
+    /// <param name="configure">Sets the endpoint, secret and resilience settings; validated when the host starts.</param>
+    /// <returns>The builder.</returns>
+    [Experimental(Diagnostics.Alerts)]
+    public static IChurnBuilder AddWebhookAlerts(this IChurnBuilder churn, Action<WebhookOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(churn);
+        ArgumentNullException.ThrowIfNull(configure);
+        var services = churn.Services;
+        services.AddOptions<WebhookOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
+        var options = new WebhookOptions();
+        configure(options);
+        services.AddHttpClient(nameof(WebhookAlertSink))
+            .AddStandardResilienceHandler(r =>
+            {
+                r.AttemptTimeout.Timeout = options.AttemptTimeout;
+                r.Retry.MaxRetryAttempts = options.MaxRetries;
+                r.Retry.Delay = options.RetryDelay;
+                r.Retry.BackoffType = Polly.DelayBackoffType.Exponential;
+                r.Retry.UseJitter = true;
+                r.CircuitBreaker.BreakDuration = options.BreakDuration;
+                r.CircuitBreaker.SamplingDuration = options.AttemptTimeout * 2 > TimeSpan.FromSeconds(30) ? options.AttemptTimeout * 2 : TimeSpan.FromSeconds(30);
+                r.TotalRequestTimeout.Timeout = (options.AttemptTimeout * (options.MaxRetries + 1)) + (options.RetryDelay * Math.Pow(2, options.MaxRetries + 1)) + TimeSpan.FromSeconds(1);
+            });
+        services.AddSingleton<IAlertSink>(sp => new WebhookAlertSink(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(WebhookAlertSink)),
+            sp.GetRequiredService<IOptions<WebhookOptions>>().Value,
+            sp.GetService<TimeProvider>()));
+        return churn;
+    }
 }
