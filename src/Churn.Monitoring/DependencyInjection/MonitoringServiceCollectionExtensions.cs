@@ -76,4 +76,19 @@ public static class MonitoringServiceCollectionExtensions
             sp.GetService<TimeProvider>()));
         return churn;
     }
+
+    /// <summary>Runs the registered <see cref="ChurnMonitor"/> as a hosted service (<see cref="MonitorHostedService"/>), checkpointing to the registered <see cref="ICheckpointStore"/> when there is one.</summary>
+    /// <param name="churn">The root builder (with <see cref="AddMonitoring"/>).</param>
+    /// <param name="configure">Sets the checkpoint period and name.</param>
+    /// <returns>The builder.</returns>
+    [Experimental(Diagnostics.Alerts)]
+    public static IChurnBuilder AddMonitorHostedService(this IChurnBuilder churn, Action<MonitorHostingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(churn);
+        var options = new MonitorHostingOptions();
+        configure?.Invoke(options);
+        churn.Services.TryAddSingleton(sp => new MonitorHostedService(sp.GetRequiredService<ChurnMonitor>(), options, sp.GetService<ICheckpointStore>(), sp.GetService<TimeProvider>()));
+        churn.Services.AddHostedService(sp => sp.GetRequiredService<MonitorHostedService>());
+        return churn;
+    }
 }
