@@ -52,6 +52,26 @@ public class MonitorBenchmarks
         _events = [.. all.OrderBy(e => e.Tick).Select(e => e.Event)];
         Events = _events.Length;
         Console.WriteLine($"// {Events:N0} events of {log.CustomerCount:N0} customers");
+
+        // The state each customer costs once the history is replayed (serialised; in memory add object headers).
+        var live = new Dictionary<CustomerId, LiveCustomer>();
+        foreach (var e in _events)
+        {
+            if (!live.TryGetValue(e.CustomerId, out var c))
+            {
+                live[e.CustomerId] = c = _pipeline.StartLive(e.CustomerId);
+            }
+
+            _pipeline.Observe(c, e);
+        }
+
+        foreach (var c in live.Values)
+        {
+            _pipeline.AssessLive(c, _events[^1].Timestamp, 0);
+        }
+
+        var bytes = live.Values.Select(c => c.SerializedBytes).Order().ToArray();
+        Console.WriteLine($"// state per customer: mean {bytes.Average():N0} bytes, p99 {bytes[(int)(bytes.Length * 0.99)]:N0}, max {bytes[^1]:N0}");
     }
 
     [Benchmark(Baseline = true, Description = "live features only, one replay")]
