@@ -123,7 +123,7 @@ public sealed class SyntheticCustomerBase
         }
     }
 
-    /// <summary>Writes <c>customers.csv</c>, <c>events.csv</c> and <c>truth.csv</c> into a folder.</summary>
+    /// <summary>Writes <c>customers.csv</c>, <c>events.csv</c> and <c>truth.csv</c> into a folder, each into a temporary file beside it renamed into place once all three are complete (a cancelled or failed run leaves earlier files as they were).</summary>
     /// <param name="directory">The folder (created when missing).</param>
     /// <param name="progress">Receives the number of customers written; optional.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
@@ -132,9 +132,33 @@ public sealed class SyntheticCustomerBase
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory.CreateDirectory(directory);
-        var customers = NewWriter(Path.Combine(directory, "customers.csv"));
-        var events = NewWriter(Path.Combine(directory, "events.csv"));
-        var truth = NewWriter(Path.Combine(directory, "truth.csv"));
+        var names = new[] { "customers.csv", "events.csv", "truth.csv" };
+        var stamp = Path.GetRandomFileName();
+        var temps = names.Select(n => Path.Combine(directory, $".{n}.{stamp}.tmp")).ToArray();
+        try
+        {
+            var result = await WriteFilesAsync(temps, progress, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < names.Length; i++)
+            {
+                File.Move(temps[i], Path.Combine(directory, names[i]), overwrite: true);
+            }
+
+            return result;
+        }
+        finally
+        {
+            foreach (var t in temps.Where(File.Exists))
+            {
+                File.Delete(t);
+            }
+        }
+    }
+
+    private async Task<(int Customers, long Events)> WriteFilesAsync(string[] paths, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        var customers = NewWriter(paths[0]);
+        var events = NewWriter(paths[1]);
+        var truth = NewWriter(paths[2]);
         await using (customers.ConfigureAwait(false))
         await using (events.ConfigureAwait(false))
         await using (truth.ConfigureAwait(false))
@@ -167,7 +191,7 @@ public sealed class SyntheticCustomerBase
     }
 
     private static StreamWriter NewWriter(string path) =>
-        new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), new System.Text.UTF8Encoding(false), 1 << 16);
+        new(new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16), new System.Text.UTF8Encoding(false), 1 << 16);
 
     private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 

@@ -92,4 +92,30 @@ public sealed class SyntheticCustomerBaseTests
         Assert.Throws<ArgumentException>(() => new SyntheticCustomerBase(new SyntheticOptions { Customers = 0 }));
         Assert.Throws<ArgumentException>(() => new SyntheticCustomerBase(new SyntheticOptions { Customers = 10_000_001 }));
     }
+
+    [Fact]
+    public async Task WriteCsv_Cancelled_LeavesTheEarlierFilesAsTheyWere_AndNoTemporaryFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("churn-generate").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "events.csv"), "earlier\n");
+            using var cancelled = new CancellationTokenSource();
+            var progress = new Progress<int>(_ => cancelled.Cancel());
+            cancelled.CancelAfter(TimeSpan.FromMilliseconds(50));
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new SyntheticCustomerBase(new SyntheticOptions { Customers = 200_000, Seed = 3 }).WriteCsvAsync(dir, progress, cancelled.Token));
+
+            Assert.Equal("earlier\n", File.ReadAllText(Path.Combine(dir, "events.csv")));
+            Assert.Equal(["events.csv"], Directory.GetFiles(dir).Select(Path.GetFileName));
+
+            var (customers, _) = await new SyntheticCustomerBase(new SyntheticOptions { Customers = 50, Seed = 3 }).WriteCsvAsync(dir, null, TestContext.Current.CancellationToken);
+            Assert.Equal(50, customers);
+            Assert.Equal(51, File.ReadAllLines(Path.Combine(dir, "customers.csv")).Length);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
