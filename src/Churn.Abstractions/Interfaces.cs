@@ -104,7 +104,14 @@ public interface IChurnScorer
 /// <param name="RaisedAt">When it was raised.</param>
 /// <param name="Message">What happened, in words.</param>
 [Experimental(Diagnostics.Alerts)]
-public sealed record ChurnAlert(RiskAssessment Assessment, string? Owner, DateTimeOffset RaisedAt, string Message);
+public sealed record ChurnAlert(RiskAssessment Assessment, string? Owner, DateTimeOffset RaisedAt, string Message)
+{
+    /// <summary>Gets the customer's level before the rise; null for a customer first seen at the alerted level.</summary>
+    public RiskLevel? PreviousLevel { get; init; }
+
+    /// <summary>Gets the playbook suggested for the owner (an id from the interventions package), when one applies.</summary>
+    public string? SuggestedPlaybook { get; init; }
+}
 
 /// <summary>Receives alerts (a CRM task queue, an email gateway, a chat channel).</summary>
 /// <remarks>Implementations must be safe to call from several threads at once.</remarks>

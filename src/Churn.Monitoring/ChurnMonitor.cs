@@ -528,7 +528,11 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             assessment,
             owner,
             assessment.AsOf,
-            $"churn risk rose from {from} to {name}{(assessment.Probability is { } q ? $" (probability {q.Value:P0})" : string.Empty)}: {assessment.LevelReason}");
+            $"churn risk rose from {from} to {name}{(assessment.Probability is { } q ? $" (probability {q.Value:P0})" : string.Empty)}: {assessment.LevelReason}")
+        {
+            PreviousLevel = previous,
+            SuggestedPlaybook = _options.SuggestPlaybook?.Invoke(assessment),
+        };
         _alerts++;
         _alertsOut.Add(1, new KeyValuePair<string, object?>("level", name));
         foreach (var sink in _sinks)

@@ -44,6 +44,9 @@ public sealed class MonitorOptions
     /// <value>The default is none (the alert's owner is then null: a sink decides).</value>
     public string? DefaultOwner { get; set; }
 
+    /// <summary>Gets or sets what picks the playbook an alert suggests (the interventions package's planner, or a host's own rule); none when null.</summary>
+    public Func<RiskAssessment, string?>? SuggestPlaybook { get; set; }
+
     /// <summary>Gets or sets a value indicating whether log messages name the customer (off by default: logs carry no customer data).</summary>
     public bool LogCustomerIds { get; set; }
 }

@@ -142,6 +142,8 @@ public sealed class WebhookAlertSink : IAlertSink
             json.WriteString("customerId", a.CustomerId.Value);
             json.WriteString("raisedAt", alert.RaisedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
             json.WriteString("level", RiskLevelPolicy.Name(a.Level));
+            json.WriteString("previousLevel", alert.PreviousLevel is { } was ? RiskLevelPolicy.Name(was) : null);
+            json.WriteString("suggestedPlaybook", alert.SuggestedPlaybook);
             if (a.Probability is { } p)
             {
                 json.WriteNumber("probability", p.Value);

@@ -342,7 +342,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             }
 
             ArgumentNullException.ThrowIfNull(a.Message);
-            rows[i] = new AlertRow(a.Assessment.CustomerId.Value, a.RaisedAt.UtcTicks, RiskLevelPolicy.Name(a.Assessment.Level), a.Assessment.Segment, a.Owner, a.Message, codec.Write(a.Assessment));
+            rows[i] = new AlertRow(a.Assessment.CustomerId.Value, a.RaisedAt.UtcTicks, RiskLevelPolicy.Name(a.Assessment.Level), a.Assessment.Segment, a.Owner, a.Message, codec.Write(a.Assessment), a.PreviousLevel is { } previous ? RiskLevelPolicy.Name(previous) : null, a.SuggestedPlaybook);
         }
 
         return WriteAsync<AlertRow[], IReadOnlyList<long>>("Adding alerts", rows, static (s, rows, ct) =>
@@ -362,6 +362,8 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
                 p[4].Value = (object?)r.Owner ?? DBNull.Value;
                 p[5].Value = r.Message;
                 p[6].Value = r.Assessment;
+                p[7].Value = (object?)r.PreviousLevel ?? DBNull.Value;
+                p[8].Value = (object?)r.Playbook ?? DBNull.Value;
                 if (insert.ExecuteScalar() is long id)
                 {
                     ids[i] = id;
@@ -406,7 +408,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
     public IAsyncEnumerable<StoredAlert> ReadAlertsAsync(AlertQuery? query = null, CancellationToken cancellationToken = default)
     {
         StoreQueries.Check(query, "Alerts", segment: true, levels: true);
-        var sql = new StringBuilder("SELECT id, owner, raised_at, message, assessment, state, attempts, last_attempt_at, last_error FROM alerts WHERE 1 = 1");
+        var sql = new StringBuilder("SELECT id, owner, raised_at, message, assessment, state, attempts, last_attempt_at, last_error, previous_level, playbook FROM alerts WHERE 1 = 1");
         var args = new List<(string, object)>();
         Filters(sql, args, query, "raised_at", segment: true, levels: true);
         if (query?.States is { } states)
@@ -418,7 +420,11 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
         Limit(sql, args, query?.Limit);
         return ReadAsync("Reading alerts", sql.ToString(), args, static r => new StoredAlert(
             r.GetInt64(0),
-            new ChurnAlert(AssessmentCodec.Read(r.GetString(4)), r.IsDBNull(1) ? null : r.GetString(1), Instant(r.GetInt64(2)), r.GetString(3)),
+            new ChurnAlert(AssessmentCodec.Read(r.GetString(4)), r.IsDBNull(1) ? null : r.GetString(1), Instant(r.GetInt64(2)), r.GetString(3))
+            {
+                PreviousLevel = r.IsDBNull(9) ? null : RiskLevelPolicy.Parse(r.GetString(9)),
+                SuggestedPlaybook = r.IsDBNull(10) ? null : r.GetString(10),
+            },
             ParseState(r.GetString(5)),
             r.GetInt32(6),
             r.IsDBNull(7) ? null : Instant(r.GetInt64(7)),
@@ -1476,7 +1482,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 
     private readonly record struct AssessmentRow(string Customer, long AsOf, string Level, double? Probability, string? Segment, string? Owner, byte[] Payload);
 
-    private readonly record struct AlertRow(string Customer, long RaisedAt, string Level, string? Segment, string? Owner, string Message, string Assessment);
+    private readonly record struct AlertRow(string Customer, long RaisedAt, string Level, string? Segment, string? Owner, string Message, string Assessment, string? PreviousLevel, string? Playbook);
 
     /// <summary>The writer's prepared statements: created once, re-bound for every row.</summary>
     private sealed class Statements : IDisposable
@@ -1494,7 +1500,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             UpsertHistory = CreateRaw(conn, "INSERT INTO assessment_history (customer_id, as_of, level, probability, segment, owner, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (customer_id, as_of) DO UPDATE SET level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner, payload = excluded.payload");
             UpsertCurrent = CreateRaw(conn, "INSERT INTO assessments (customer_id, as_of, level, probability, segment, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET as_of = excluded.as_of, level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner WHERE excluded.as_of >= assessments.as_of");
             SaveCheckpoint = Create(conn, "INSERT INTO checkpoints (name, position, state, saved_at) VALUES ($name, $position, $state, $saved) ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state, saved_at = excluded.saved_at", "$name", "$position", "$state", "$saved");
-            InsertAlert = Create(conn, "INSERT INTO alerts (customer_id, raised_at, level, segment, owner, message, assessment, state, attempts) VALUES ($customer, $raised, $level, $segment, $owner, $message, $assessment, 'pending', 0) ON CONFLICT (customer_id, raised_at) DO NOTHING RETURNING id", "$customer", "$raised", "$level", "$segment", "$owner", "$message", "$assessment");
+            InsertAlert = Create(conn, "INSERT INTO alerts (customer_id, raised_at, level, segment, owner, message, assessment, state, attempts, previous_level, playbook) VALUES ($customer, $raised, $level, $segment, $owner, $message, $assessment, 'pending', 0, $previous, $playbook) ON CONFLICT (customer_id, raised_at) DO NOTHING RETURNING id", "$customer", "$raised", "$level", "$segment", "$owner", "$message", "$assessment", "$previous", "$playbook");
             FindAlert = Create(conn, "SELECT id FROM alerts WHERE customer_id = $customer AND raised_at = $raised", "$customer", "$raised");
             RecordDelivery = Create(conn, "UPDATE alerts SET state = $state, attempts = attempts + 1, last_attempt_at = $at, last_error = $error WHERE id = $id", "$state", "$at", "$error", "$id");
             InsertDecision = Create(conn, "INSERT INTO decisions (id, customer_id, decided_at, action, channel, cost, is_holdout, playbook, offer, segment, owner, approved_by) VALUES ($id, $customer, $decided, $action, $channel, $cost, $holdout, $playbook, $offer, $segment, $owner, $approved) ON CONFLICT (id) DO NOTHING", "$id", "$customer", "$decided", "$action", "$channel", "$cost", "$holdout", "$playbook", "$offer", "$segment", "$owner", "$approved");

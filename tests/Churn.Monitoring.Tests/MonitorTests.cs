@@ -82,7 +82,7 @@ public sealed class MonitorTests
     {
         var pipeline = Pipeline();
         var sink = new InMemoryAlertSink();
-        using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { AlertLevel = RiskLevel.Medium, Cooldown = TimeSpan.FromDays(10) }, [sink]);
+        using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { AlertLevel = RiskLevel.Medium, Cooldown = TimeSpan.FromDays(10), SuggestPlaybook = a => a.Level >= RiskLevel.High ? "call-now" : "email" }, [sink]);
         var t = Epoch;
 
         // An active customer, then silence: the clock's reassessments raise the risk with no event.
@@ -111,6 +111,8 @@ public sealed class MonitorTests
         }
 
         Assert.Contains("churn risk rose from", alerts[0].Message, StringComparison.Ordinal);
+        Assert.All(alerts, a => Assert.True(a.PreviousLevel is null || a.PreviousLevel < a.Assessment.Level || a.PreviousLevel == RiskLevel.Churned, a.Message));
+        Assert.All(alerts, a => Assert.Equal(a.Assessment.Level >= RiskLevel.High ? "call-now" : "email", a.SuggestedPlaybook));
         Assert.Equal(monitor.Stats.Alerts, alerts.Count);
         Assert.True(levels.Max() > before || levels.Contains(RiskLevel.Churned), string.Join(",", levels));
 

@@ -33,6 +33,29 @@ public sealed class SqliteFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Alerts_stored_before_the_previous_level_was_kept_read_without_it_after_the_migration()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var path = _folder.File("v2.db");
+        using (SqliteChurnStore.OpenAtVersion(path, 2))
+        {
+        }
+
+        // An alert as version 2 stored it (this SDK's statements write the newer columns).
+        Assert.Equal(0L, Scalar(path, "SELECT COUNT(*) FROM pragma_table_info('alerts') WHERE name = 'previous_level'"));
+        using var codec = new Churn.Storage.Sqlite.AssessmentCodec();
+        var assessment = codec.Write(new RiskAssessment("c", Generators.Epoch, 0.9, RiskLevel.High));
+        Execute(path, $"INSERT INTO alerts (customer_id, raised_at, level, segment, owner, message, assessment, state, attempts) VALUES ('c', {Generators.Epoch.UtcTicks}, 'high', NULL, 'anna', 'up', '{assessment.Replace("'", "''", StringComparison.Ordinal)}', 'pending', 0)");
+
+        using var store = SqliteChurnStore.Open(path);
+        Assert.Equal(SqliteChurnStore.LatestSchemaVersion, store.SchemaVersion);
+        await store.AddAlertsAsync([new ChurnAlert(new RiskAssessment("d", Generators.Epoch, 0.9, RiskLevel.High), null, Generators.Epoch, "up") { PreviousLevel = RiskLevel.Low }], ct);
+        var alerts = await store.ReadAlertsAsync(null, ct).ToListAsync(ct);
+        Assert.Equal([null, RiskLevel.Low], alerts.Select(a => a.Alert.PreviousLevel));
+        Assert.Equal("anna", alerts[0].Alert.Owner);
+    }
+
+    [Fact]
     public async Task A_file_of_the_first_schema_version_is_migrated_forward_with_its_data()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -58,7 +81,7 @@ public sealed class SqliteFileTests : IDisposable
         Assert.Equal(RiskLevel.Medium, (await store.GetAssessmentAsync("c", ct))!.Level);
         var ids = await store.AddAlertsAsync([new ChurnAlert(new RiskAssessment("c", Generators.Epoch, 0.9, RiskLevel.High), null, Generators.Epoch, "up")], ct);
         Assert.Single(ids);
-        Assert.Equal(2L, Scalar(path, "SELECT COUNT(*) FROM churn_schema"));
+        Assert.Equal((long)SqliteChurnStore.LatestSchemaVersion, Scalar(path, "SELECT COUNT(*) FROM churn_schema"));
     }
 
     [Fact]

@@ -270,7 +270,7 @@ public abstract class StoreContract : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var store = New();
         var assessment = new RiskAssessment("c", Generators.Epoch, 0.8, RiskLevel.High) { Segment = "gold", Reasons = [new("tenure", double.NaN, 0.1, "t")] };
-        var alert = new ChurnAlert(assessment, "anna", Generators.Epoch.AddMinutes(1), "risk rose to high");
+        var alert = new ChurnAlert(assessment, "anna", Generators.Epoch.AddMinutes(1), "risk rose to high") { PreviousLevel = RiskLevel.Medium, SuggestedPlaybook = "call-within-48h" };
         var other = new ChurnAlert(assessment with { CustomerId = "d", Level = RiskLevel.Critical }, null, Generators.Epoch.AddMinutes(2), "critical");
         var ids = await store.AddAlertsAsync([alert, other], ct);
         var again = await store.AddAlertsAsync([alert with { Message = "replayed" }], ct);
@@ -286,6 +286,8 @@ public abstract class StoreContract : IDisposable
         Assert.Equal((AlertDeliveryState.Delivered, 2, Generators.Epoch.AddMinutes(4), (string?)null), (first.State, first.Attempts, first.LastAttemptAt!.Value, first.LastError));
         Assert.Equal("risk rose to high", first.Alert.Message);
         Assert.Equal("anna", first.Alert.Owner);
+        Assert.Equal((RiskLevel.Medium, "call-within-48h"), (first.Alert.PreviousLevel!.Value, first.Alert.SuggestedPlaybook));
+        Assert.Equal(((RiskLevel?)null, (string?)null), (all[1].Alert.PreviousLevel, all[1].Alert.SuggestedPlaybook));
         Assert.Equal(Generators.Canonicalize(assessment), Generators.Canonicalize(first.Alert.Assessment));
         var pending = await store.ReadAlertsAsync(new AlertQuery { States = [AlertDeliveryState.Pending] }, ct).ToListAsync(ct);
         Assert.Equal(["d"], pending.Select(p => p.Alert.Assessment.CustomerId.Value));

@@ -223,6 +223,7 @@ internal static class MonitorCommands
             json.WriteString("customerId", a.CustomerId.Value);
             json.WriteString("raisedAt", alert.RaisedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
             json.WriteString("level", RiskLevelPolicy.Name(a.Level));
+            json.WriteString("previousLevel", alert.PreviousLevel is { } was ? RiskLevelPolicy.Name(was) : null);
             if (a.Probability is { } p)
             {
                 json.WriteNumber("probability", Math.Round(p.Value, 4));
