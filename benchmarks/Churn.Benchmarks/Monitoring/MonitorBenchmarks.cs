@@ -72,6 +72,32 @@ public class MonitorBenchmarks
 
         var bytes = live.Values.Select(c => c.SerializedBytes).Order().ToArray();
         Console.WriteLine($"// state per customer: mean {bytes.Average():N0} bytes, p99 {bytes[(int)(bytes.Length * 0.99)]:N0}, max {bytes[^1]:N0}");
+
+        // Event-to-alert latency as the monitor's own histogram records it (arrival to the alert sent), alerting from medium up so that there are many.
+        var latencies = new List<double>();
+        using (var listener = new System.Diagnostics.Metrics.MeterListener())
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "Churn.Monitoring" && instrument.Name == "churn.monitor.event_to_alert")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<double>((_, value, _, _) => latencies.Add(value));
+            listener.Start();
+            using var monitor = new ChurnMonitor(_pipeline, new MonitorOptions { AlertLevel = RiskLevel.Medium }, [new InMemoryAlertSink()]);
+            foreach (var e in _events)
+            {
+                monitor.ObserveAsync(e).AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        latencies.Sort();
+        if (latencies.Count > 0)
+        {
+            Console.WriteLine($"// event-to-alert: {latencies.Count:N0} alerts, p50 {latencies[latencies.Count / 2] * 1000:N0} µs, p99 {latencies[(int)(latencies.Count * 0.99)] * 1000:N0} µs, max {latencies[^1] * 1000:N0} µs");
+        }
     }
 
     [Benchmark(Baseline = true, Description = "live features only, one replay")]
