@@ -479,22 +479,14 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             return;
         }
 
-        if (slot.AssessedAt > e.Timestamp.UtcTicks)
-        {
-            // Reassessed by the clock past this event's time: the event is applied and the customer assessed at the later instant.
-            _pipeline.Observe(slot.Live, e);
-            slot.Remember(key, _options.DuplicateMemory);
-            _events++;
-            _eventsIn.Add(1);
-            await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero), 0), arrived, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         _pipeline.Observe(slot.Live, e);
         slot.Remember(key, _options.DuplicateMemory);
         _events++;
         _eventsIn.Add(1);
-        await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, e.Timestamp, 0), arrived, cancellationToken).ConfigureAwait(false);
+
+        // As of the event, or of a later reassessment by the clock that the event falls before.
+        var asOf = new DateTimeOffset(Math.Max(slot.AssessedAt, e.Timestamp.UtcTicks), TimeSpan.Zero);
+        await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, asOf, 0), arrived, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask UpdateAsync(Slot slot, RiskAssessment assessment, long arrived, CancellationToken cancellationToken)

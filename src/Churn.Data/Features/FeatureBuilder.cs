@@ -24,6 +24,7 @@ public sealed partial class FeatureBuilder
     private static readonly double TicksPerDay = TimeSpan.TicksPerDay;
 
     private readonly int[] _windows;
+    private readonly long[] _spans;
     private readonly IFeatureDefinition[] _custom;
     private readonly int _parallelism;
 
@@ -35,6 +36,7 @@ public sealed partial class FeatureBuilder
     {
         options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new FeatureBuilderOptions(), new FeatureBuilderOptionsValidator(), new FeatureBuilderOptionsRules());
         _windows = [.. options.WindowDays.Order()];
+        _spans = [.. _windows.Select(d => d * TimeSpan.TicksPerDay)];
         _custom = customFeatures?.ToArray() ?? [];
         _parallelism = options.MaxDegreeOfParallelism;
         Schema = new FeatureSchema(Definitions(_windows).Concat(_custom.Select(c => c.Definition)));
@@ -183,28 +185,11 @@ public sealed partial class FeatureBuilder
         var ticks = state.Ticks;
         var roles = state.Roles;
         var amounts = state.Amounts;
-        var w = _windows.Length;
-        Span<long> span = stackalloc long[w];
-        for (var k = 0; k < w; k++)
-        {
-            span[k] = _windows[k] * TimeSpan.TicksPerDay;
-        }
-
-        Span<double> acc = stackalloc double[w * PerWindow];
+        Span<double> acc = stackalloc double[_windows.Length * PerWindow];
         acc.Clear();
         for (var i = 0; i < ticks.Length; i++)
         {
-            var age = now - ticks[i];
-            for (var k = 0; k < w; k++)
-            {
-                var current = age < span[k];
-                if (!current && age >= 2 * span[k])
-                {
-                    continue;
-                }
-
-                Window(acc.Slice(k * PerWindow, PerWindow), (Role)roles[i], amounts[i], current, 1);
-            }
+            AddToWindows(acc, now - ticks[i], (Role)roles[i], amounts[i]);
         }
 
         WriteRow(ref state.Life, acc, default, profile, asOf, values);
@@ -278,32 +263,14 @@ public sealed partial class FeatureBuilder
         var ticks = timeline.Ticks;
         var codes = timeline.TypeCodes;
         var amounts = timeline.Amounts;
-        var w = _windows.Length;
-        Span<long> span = stackalloc long[w];
-        for (var k = 0; k < w; k++)
-        {
-            span[k] = _windows[k] * TimeSpan.TicksPerDay;
-        }
-
-        Span<double> acc = stackalloc double[w * PerWindow];
+        Span<double> acc = stackalloc double[_windows.Length * PerWindow];
         acc.Clear();
         var life = Lifetime.Empty;
         for (var i = 0; i < ticks.Length; i++)
         {
             var role = roles[codes[i]];
-            var amount = amounts[i];
-            var age = asOf - ticks[i];
-            life.Absorb(role, ticks[i], amount);
-            for (var k = 0; k < w; k++)
-            {
-                var current = age < span[k];
-                if (!current && age >= 2 * span[k])
-                {
-                    continue;
-                }
-
-                Window(acc.Slice(k * PerWindow, PerWindow), role, amount, current, 1);
-            }
+            life.Absorb(role, ticks[i], amounts[i]);
+            AddToWindows(acc, asOf - ticks[i], role, amounts[i]);
         }
 
         WriteRow(ref life, acc, timeline, profile, asOfInstant, row);
@@ -334,14 +301,9 @@ public sealed partial class FeatureBuilder
         var codes = whole.TypeCodes;
         var amounts = whole.Amounts;
         var w = _windows.Length;
-        Span<long> span = stackalloc long[w];
+        ReadOnlySpan<long> span = _spans;
         Span<int> mid = stackalloc int[w];
         Span<int> leave = stackalloc int[w];
-        for (var k = 0; k < w; k++)
-        {
-            span[k] = _windows[k] * TimeSpan.TicksPerDay;
-        }
-
         mid.Clear();
         leave.Clear();
         Span<double> acc = stackalloc double[w * PerWindow];
@@ -415,6 +377,20 @@ public sealed partial class FeatureBuilder
 
             var at = new DateTimeOffset(g, TimeSpan.Zero);
             WriteRow(ref life, acc, _custom.Length > 0 ? log.TimelineAsOf(customerIndex, at) : whole, profile, at, rows.Slice(r * width, width));
+        }
+    }
+
+    /// <summary>Adds one event, <paramref name="age"/> ticks before the instant, to the current or previous half of every window it falls in (one place for snapshots and live states, so both do the same arithmetic in the same order).</summary>
+    private void AddToWindows(Span<double> acc, long age, Role role, double amount)
+    {
+        for (var k = 0; k < _windows.Length; k++)
+        {
+            var span = _spans[k];
+            var current = age < span;
+            if (current || age < 2 * span)
+            {
+                Window(acc.Slice(k * PerWindow, PerWindow), role, amount, current, 1);
+            }
         }
     }
 
