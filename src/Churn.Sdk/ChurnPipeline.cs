@@ -125,12 +125,12 @@ public sealed class ChurnPipeline
     /// <param name="customerId">The customer.</param>
     /// <param name="profile">The customer's profile (signup date, owner, attributes), when known.</param>
     /// <returns>An empty state.</returns>
-    /// <exception cref="NotSupportedException">The pipeline reads the whole history: custom features, rules (symptoms are assessed live in a later version), a value calculator other than the historical one, or value prediction (its models are fitted on a whole base; turn <see cref="ChurnPipelineOptions.PredictValue"/> off).</exception>
+    /// <exception cref="NotSupportedException">The pipeline reads the whole history: custom features, a symptom detector other than the rules' <see cref="SymptomEngine"/>, a value calculator other than the historical one, or value prediction (its models are fitted on a whole base; turn <see cref="ChurnPipelineOptions.PredictValue"/> off).</exception>
     public LiveCustomer StartLive(CustomerId customerId, CustomerProfile? profile = null)
     {
-        if (_parts.Symptoms is not null)
+        if (_parts.Symptoms is not null and not SymptomEngine)
         {
-            throw new NotSupportedException("Live assessment does not evaluate rules yet: build the pipeline without rules for a live monitor.");
+            throw new NotSupportedException("Live assessment evaluates rules with the SymptomEngine only: a host's own symptom detector reads the whole history.");
         }
 
         if (_parts.Value is not HistoricalValueCalculator)
@@ -143,7 +143,7 @@ public sealed class ChurnPipeline
             throw new NotSupportedException("Live assessment cannot predict value: the value models are fitted on a whole base. Set PredictValue to false.");
         }
 
-        return new LiveCustomer(customerId, profile, _parts.Features.NewState());
+        return new LiveCustomer(customerId, profile, _parts.Features.NewState(), (_parts.Symptoms as SymptomEngine)?.NewState());
     }
 
     /// <summary>Adds one of the customer's events to their live state. Events come in time order (equal times in arrival order).</summary>
@@ -162,6 +162,17 @@ public sealed class ChurnPipeline
         // Amounts go through double, as the event log keeps them, so that sums match the batch's.
         var amount = customerEvent.Amount is { } a ? (double)a : double.NaN;
         var tick = customerEvent.Timestamp.UtcTicks;
+        if (customer.LastEvent is { } last && customerEvent.Timestamp < last)
+        {
+            throw new ArgumentException($"The event at {customerEvent.Timestamp:O} is older than the latest observed ({customer.LastEvent:O}): live assessment takes events in time order.", nameof(customerEvent));
+        }
+
+        // The rules' grid instants the event moves time past are recorded from the features before it.
+        if (_parts.Symptoms is SymptomEngine engine && customer.Symptoms is { } symptoms)
+        {
+            engine.Record(symptoms, new LiveHistory(this, customer, customerEvent.Timestamp), customerEvent.Timestamp);
+        }
+
         customer.Features.Absorb(customerEvent.Timestamp, customerEvent.Type, amount);
         if (customer.FirstEvent == long.MinValue)
         {
@@ -241,11 +252,15 @@ public sealed class ChurnPipeline
                 why = top > 0 ? scorer.Explain([snapshot], top)[0] : [];
             }
 
-            var decision = Policy.Decide(p, []);
+            IReadOnlyList<Symptom> symptoms = _parts.Symptoms is SymptomEngine engine && customer.Symptoms is { } state
+                ? engine.Detect(state, new LiveHistory(this, customer, asOf))
+                : [];
+            var decision = Policy.Decide(p, symptoms);
             assessment = new RiskAssessment(customer.CustomerId, asOf, p is { } q ? new ChurnProbability(q) : null, decision.Level)
             {
                 LevelReason = decision.Reason,
                 Reasons = why,
+                Symptoms = symptoms,
                 Value = value,
                 Owner = profile?.Owner,
             };
@@ -257,6 +272,39 @@ public sealed class ChurnPipeline
         }
 
         return assessment;
+    }
+
+    /// <summary>A live customer's features seen as a history that can be read from their latest event on (what the symptom engine reads live).</summary>
+    private sealed class LiveHistory(ChurnPipeline pipeline, LiveCustomer customer, DateTimeOffset asOf) : ICustomerHistory
+    {
+        public CustomerId CustomerId => customer.CustomerId;
+
+        public DateTimeOffset AsOf => asOf;
+
+        public FeatureSchema Schema => pipeline.Schema;
+
+        public CustomerProfile? Profile => customer.Profile;
+
+        /// <summary>Gets the first event or the signup (when it is known by the instant), whichever came first, as the batch history reads it.</summary>
+        public DateTimeOffset? FirstSeen
+        {
+            get
+            {
+                long? first = customer.FirstEvent != long.MinValue ? customer.FirstEvent : null;
+                if (Profile?.SignupDate is { } signup && signup <= asOf && (first is null || signup.UtcTicks < first))
+                {
+                    first = signup.UtcTicks;
+                }
+
+                return first is { } f ? new DateTimeOffset(f, TimeSpan.Zero) : null;
+            }
+        }
+
+        public void FeaturesAt(DateTimeOffset instant, Span<double> values)
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(instant, asOf);
+            pipeline._parts.Features.Compute(customer.Features, instant, Profile, values);
+        }
     }
 
     /// <summary>The churn status the label builder reads from the whole history, from the live totals.</summary>

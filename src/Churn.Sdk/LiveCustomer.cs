@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Churn.Abstractions;
 using Churn.Data;
+using Churn.Rules;
 
 namespace Churn.Sdk;
 
@@ -16,13 +17,15 @@ namespace Churn.Sdk;
 public sealed class LiveCustomer
 {
     private const byte Format = 1;
+    private const byte FormatWithSymptoms = 2;
     private const int ExtraBytes = 1 + 16 + 4 + (4 * 8) + 1;
 
-    internal LiveCustomer(CustomerId customerId, CustomerProfile? profile, FeatureState features)
+    internal LiveCustomer(CustomerId customerId, CustomerProfile? profile, FeatureState features, SymptomState? symptoms)
     {
         CustomerId = customerId;
         Profile = profile;
         Features = features;
+        Symptoms = symptoms;
     }
 
     /// <summary>Gets the customer.</summary>
@@ -38,9 +41,12 @@ public sealed class LiveCustomer
     public DateTimeOffset? LastEvent => Features.LastEvent;
 
     /// <summary>Gets the size of the serialised state in bytes (the profile is not part of it: it lives in the customer file or store).</summary>
-    public int SerializedBytes => ExtraBytes + Features.SerializedBytes;
+    public int SerializedBytes => ExtraBytes + Features.SerializedBytes + (Symptoms is { } s ? 4 + s.SerializedBytes : 0);
 
     internal FeatureState Features { get; }
+
+    /// <summary>Gets the rules' live state, when the pipeline has rules.</summary>
+    internal SymptomState? Symptoms { get; }
 
     internal decimal Revenue { get; set; }
 
@@ -62,9 +68,24 @@ public sealed class LiveCustomer
     /// <exception cref="FormatException">The bytes are not a live state of this format.</exception>
     public static LiveCustomer ReadFrom(CustomerId customerId, ReadOnlySpan<byte> bytes, CustomerProfile? profile = null)
     {
-        if (bytes.Length < ExtraBytes || bytes[0] != Format)
+        if (bytes.Length < ExtraBytes || (bytes[0] != Format && bytes[0] != FormatWithSymptoms))
         {
-            throw new FormatException("The bytes are not a live customer state (format 1).");
+            throw new FormatException("The bytes are not a live customer state (format 1 or 2).");
+        }
+
+        // Format 2 adds the rules' state after the features, whose length comes first.
+        var features = bytes[ExtraBytes..];
+        SymptomState? symptoms = null;
+        if (bytes[0] == FormatWithSymptoms)
+        {
+            var length = bytes.Length >= ExtraBytes + 4 ? BinaryPrimitives.ReadInt32LittleEndian(bytes[ExtraBytes..]) : -1;
+            if (length < 0 || length > bytes.Length - ExtraBytes - 4)
+            {
+                throw new FormatException("The live customer state is truncated or damaged.");
+            }
+
+            features = bytes.Slice(ExtraBytes + 4, length);
+            symptoms = SymptomState.ReadFrom(bytes[(ExtraBytes + 4 + length)..]);
         }
 
         var bits = new int[4];
@@ -73,7 +94,7 @@ public sealed class LiveCustomer
             bits[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(1 + (i * 4))..]);
         }
 
-        return new LiveCustomer(customerId, profile, FeatureState.ReadFrom(bytes[ExtraBytes..]))
+        return new LiveCustomer(customerId, profile, FeatureState.ReadFrom(features), symptoms)
         {
             Revenue = new decimal(bits),
             Purchases = BinaryPrimitives.ReadInt32LittleEndian(bytes[17..]),
@@ -84,14 +105,14 @@ public sealed class LiveCustomer
         };
     }
 
-    /// <summary>Writes the state in its compact binary form (format 1): the value and status totals, then the <see cref="FeatureState"/>.</summary>
+    /// <summary>Writes the state in its compact binary form: the value and status totals, then the <see cref="FeatureState"/> (format 1), or its length, itself and the rules' <see cref="SymptomState"/> (format 2, when the pipeline has rules).</summary>
     /// <param name="output">Receives <see cref="SerializedBytes"/> bytes.</param>
     public void WriteTo(IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         var span = output.GetSpan(ExtraBytes)[..ExtraBytes];
         span.Clear();
-        span[0] = Format;
+        span[0] = Symptoms is null ? Format : FormatWithSymptoms;
         Span<int> bits = stackalloc int[4];
         decimal.GetBits(Revenue, bits);
         for (var i = 0; i < 4; i++)
@@ -105,6 +126,15 @@ public sealed class LiveCustomer
         BinaryPrimitives.WriteInt64LittleEndian(span[37..], LastActivity);
         span[53] = SubscriptionEndsInCancel ? (byte)1 : (byte)0;
         output.Advance(ExtraBytes);
+        if (Symptoms is null)
+        {
+            Features.WriteTo(output);
+            return;
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(output.GetSpan(4), Features.SerializedBytes);
+        output.Advance(4);
         Features.WriteTo(output);
+        Symptoms.WriteTo(output);
     }
 }

@@ -163,7 +163,7 @@ public sealed partial class FeatureBuilder
 
     /// <summary>Computes a customer's features from their live state as of an instant, exactly as <see cref="Build"/> does from the whole history; events too old for any window are then forgotten.</summary>
     /// <param name="state">The customer's state.</param>
-    /// <param name="asOf">The instant; not before the latest event absorbed, nor before an earlier call's.</param>
+    /// <param name="asOf">The instant; not before the latest event absorbed (instants may be read in any order).</param>
     /// <param name="profile">The customer's profile, if known.</param>
     /// <param name="values">Receives one value per schema feature.</param>
     public void Compute(FeatureState state, DateTimeOffset asOf, CustomerProfile? profile, Span<double> values)
@@ -180,8 +180,12 @@ public sealed partial class FeatureBuilder
             throw new ArgumentException($"The instant {asOf:O} is before the latest event absorbed ({state.LastEvent:O}).", nameof(asOf));
         }
 
-        // An event as old as twice the longest window counts in no window now or later.
-        state.DropUntil(now - (2 * _windows[^1] * TimeSpan.TicksPerDay));
+        // An event twice the longest window older than the latest counts in no window at any instant a
+        // live state can still be read at (the latest event or later), whatever order they are read in.
+        if (state.Life.Events > 0)
+        {
+            state.DropUntil(state.Life.Last - (2 * _spans[^1]));
+        }
         var ticks = state.Ticks;
         var roles = state.Roles;
         var amounts = state.Amounts;
@@ -277,10 +281,11 @@ public sealed partial class FeatureBuilder
     }
 
     /// <summary>
-    /// Computes one customer's features at ascending instants in one sweep over the events: each
-    /// event enters a window, moves to the previous window and leaves it once, wherever the
-    /// instants fall. Counts are exact; window sums of amounts are kept by adding and subtracting,
-    /// so they can differ from <see cref="Compute(CustomerTimeline, Role[], CustomerProfile?, DateTimeOffset, Span{double})"/> in the last bits.
+    /// Computes one customer's features at ascending instants in one sweep over the events: the
+    /// lifetime totals absorb each event once; at each instant the windows are summed afresh over
+    /// the events they can still see (twice the longest window), in the order and with the
+    /// arithmetic of <see cref="Compute(CustomerTimeline, Role[], CustomerProfile?, DateTimeOffset, Span{double})"/>,
+    /// so every row is bit for bit the snapshot's (and a live state's) at that instant.
     /// </summary>
     internal void ComputeSeries(EventLog log, object roles, int customerIndex, ReadOnlySpan<long> instants, CustomerProfile? profile, Span<double> rows)
     {
@@ -300,20 +305,11 @@ public sealed partial class FeatureBuilder
         var ticks = whole.Ticks;
         var codes = whole.TypeCodes;
         var amounts = whole.Amounts;
-        var w = _windows.Length;
-        ReadOnlySpan<long> span = _spans;
-        Span<int> mid = stackalloc int[w];
-        Span<int> leave = stackalloc int[w];
-        mid.Clear();
-        leave.Clear();
-        Span<double> acc = stackalloc double[w * PerWindow];
-        acc.Clear();
-
-        // Per window: usage events that have entered it, moved to its previous half, and left.
-        Span<int> usage = stackalloc int[3 * w];
-        usage.Clear();
+        var reach = 2 * _spans[^1];
+        Span<double> acc = stackalloc double[_windows.Length * PerWindow];
         var life = Lifetime.Empty;
         var enter = 0;
+        var first = 0;
         for (var r = 0; r < instants.Length; r++)
         {
             var g = instants[r];
@@ -324,55 +320,18 @@ public sealed partial class FeatureBuilder
 
             for (; enter < ticks.Length && ticks[enter] <= g; enter++)
             {
-                var e = role[codes[enter]];
-                life.Absorb(e, ticks[enter], amounts[enter]);
-                for (var k = 0; k < w; k++)
-                {
-                    Window(acc.Slice(k * PerWindow, PerWindow), e, amounts[enter], current: true, 1);
-                    usage[3 * k] += e == Role.Usage ? 1 : 0;
-                }
+                life.Absorb(role[codes[enter]], ticks[enter], amounts[enter]);
             }
 
-            for (var k = 0; k < w; k++)
+            // Older events fall in no window (AddToWindows would add nothing for them).
+            for (; first < enter && g - ticks[first] >= reach; first++)
             {
-                var a = acc.Slice(k * PerWindow, PerWindow);
-                for (; mid[k] < enter && ticks[mid[k]] <= g - span[k]; mid[k]++)
-                {
-                    var e = role[codes[mid[k]]];
-                    Window(a, e, amounts[mid[k]], current: true, -1);
-                    Window(a, e, amounts[mid[k]], current: false, 1);
-                    usage[(3 * k) + 1] += e == Role.Usage ? 1 : 0;
-                }
+            }
 
-                for (; leave[k] < mid[k] && ticks[leave[k]] <= g - (2 * span[k]); leave[k]++)
-                {
-                    var e = role[codes[leave[k]]];
-                    Window(a, e, amounts[leave[k]], current: false, -1);
-                    usage[(3 * k) + 2] += e == Role.Usage ? 1 : 0;
-                }
-
-                // Sums kept by adding and subtracting are reset to exactly zero when their window
-                // empties, so that "nothing in the window" reads as it does in a snapshot.
-                var (entered, moved, left) = (usage[3 * k], usage[(3 * k) + 1], usage[(3 * k) + 2]);
-                if (a[0] == 0)
-                {
-                    a[2] = 0;
-                }
-
-                if (a[1] == 0)
-                {
-                    a[3] = 0;
-                }
-
-                if (entered == moved)
-                {
-                    a[6] = 0;
-                }
-
-                if (moved == left)
-                {
-                    a[7] = 0;
-                }
+            acc.Clear();
+            for (var i = first; i < enter; i++)
+            {
+                AddToWindows(acc, g - ticks[i], role[codes[i]], amounts[i]);
             }
 
             var at = new DateTimeOffset(g, TimeSpan.Zero);
@@ -389,34 +348,34 @@ public sealed partial class FeatureBuilder
             var current = age < span;
             if (current || age < 2 * span)
             {
-                Window(acc.Slice(k * PerWindow, PerWindow), role, amount, current, 1);
+                Window(acc.Slice(k * PerWindow, PerWindow), role, amount, current);
             }
         }
     }
 
-    /// <summary>Adds (sign 1) or removes (sign -1) one event's part in one window's current or previous half.</summary>
-    private static void Window(Span<double> a, Role role, double amount, bool current, int sign)
+    /// <summary>Adds one event's part to one window's current or previous half.</summary>
+    private static void Window(Span<double> a, Role role, double amount, bool current)
     {
         switch (role)
         {
             case Role.Purchase:
-                a[current ? 0 : 1] += sign;
-                a[current ? 2 : 3] += double.IsNaN(amount) ? 0 : sign * amount;
+                a[current ? 0 : 1]++;
+                a[current ? 2 : 3] += double.IsNaN(amount) ? 0 : amount;
                 break;
             case Role.Login:
-                a[current ? 4 : 5] += sign;
+                a[current ? 4 : 5]++;
                 break;
             case Role.Usage:
-                a[current ? 6 : 7] += sign * (double.IsNaN(amount) ? 1 : amount);
+                a[current ? 6 : 7] += double.IsNaN(amount) ? 1 : amount;
                 break;
             case Role.Ticket when current:
-                a[8] += sign;
+                a[8]++;
                 break;
             case Role.Complaint when current:
-                a[9] += sign;
+                a[9]++;
                 break;
             case Role.PaymentFailure when current:
-                a[10] += sign;
+                a[10]++;
                 break;
             default:
                 break;

@@ -90,7 +90,7 @@ public sealed class LogFeatures
             _features.Compute(_customer, instant, Profile, values);
         }
 
-        /// <summary>One sweep for the earlier instants; the last one computed exactly, as a snapshot would be.</summary>
+        /// <summary>One sweep over the events for all the instants (each row equal to the snapshot then).</summary>
         public void FeaturesAt(ReadOnlySpan<DateTimeOffset> instants, Span<double> rows)
         {
             if (instants.IsEmpty)
@@ -104,14 +104,13 @@ public sealed class LogFeatures
             }
 
             var width = Schema.Count;
-            Span<long> ticks = instants.Length <= 512 ? stackalloc long[instants.Length - 1] : new long[instants.Length - 1];
+            Span<long> ticks = instants.Length <= 512 ? stackalloc long[instants.Length] : new long[instants.Length];
             for (var i = 0; i < ticks.Length; i++)
             {
                 ticks[i] = instants[i].UtcTicks;
             }
 
             _features.ComputeSeries(_customer, ticks, Profile, rows[..(ticks.Length * width)]);
-            _features.Compute(_customer, instants[^1], Profile, rows.Slice(ticks.Length * width, width));
         }
     }
 }

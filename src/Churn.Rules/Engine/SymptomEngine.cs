@@ -64,6 +64,7 @@ public sealed class SymptomEngine : ISymptomDetector
     private readonly bool _hasMinor;
     private readonly int[] _used;
     private readonly bool _timeDependent;
+    private readonly long _reachTicks;
 
     /// <summary>Initializes a new instance of the <see cref="SymptomEngine"/> class.</summary>
     /// <param name="rules">The compiled rules.</param>
@@ -82,6 +83,9 @@ public sealed class SymptomEngine : ISymptomDetector
         _hasMinor = rules.Rules.Any(r => r.Rule.Severity == SymptomSeverity.Minor);
         _timeDependent = rules.Rules.Any(r => r.Condition.Variables.Any(v => v.Type == RuleValueType.Date));
         _used = [.. rules.Rules.SelectMany(r => r.Condition.Variables).Where(v => v.Type == RuleValueType.Number).Select(v => v.Index).Distinct().Order()];
+
+        // How far back an assessment scans (see Instants): the lookback, or with critical rules only at least 90 days.
+        _reachTicks = _hasMinor ? _lookbackTicks : Math.Max(_lookbackTicks, 90 * TimeSpan.TicksPerDay);
     }
 
     /// <summary>Initializes a new instance of the <see cref="SymptomEngine"/> class from validated options.</summary>
@@ -121,8 +125,104 @@ public sealed class SymptomEngine : ISymptomDetector
     public IReadOnlyList<Symptom> Detect(ICustomerHistory history)
     {
         ArgumentNullException.ThrowIfNull(history);
+        return Detect(history, null);
+    }
+
+    /// <summary>Starts one customer's live symptom state (see <see cref="SymptomState"/>).</summary>
+    /// <returns>An empty state.</returns>
+    public SymptomState NewState() => new((_rules.Rules.Count + 7) / 8, _used.Length);
+
+    /// <summary>
+    /// Records, in a customer's live state, the grid instants before <paramref name="before"/> that a
+    /// later assessment can look back to: call it with the instant of each new event before the
+    /// event is added to the customer's features, so that <paramref name="current"/> still reads the
+    /// features as they were at those instants.
+    /// </summary>
+    /// <param name="state">The customer's symptom state.</param>
+    /// <param name="current">The customer's features as they are now (readable at any instant from the latest event on; its <see cref="ICustomerHistory.FirstSeen"/> as of <paramref name="before"/>).</param>
+    /// <param name="before">The instant of the event about to be added.</param>
+    public void Record(SymptomState state, ICustomerHistory current, DateTimeOffset before)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(current);
+        var b = before.UtcTicks;
+        if (b <= state.Until)
+        {
+            return;
+        }
+
+        // The grid instants before the previous event are recorded; later assessments (as of `before`
+        // or after) look back to GridCeil(before - reach) at the earliest.
+        var recorded = state.Until == long.MinValue ? long.MinValue : GridCeil(state.Until);
+        var keep = GridCeil(b - _reachTicks);
+        var start = Math.Max(recorded, keep);
+        if (current.FirstSeen is { } seen)
+        {
+            start = Math.Max(start, GridCeil(seen.UtcTicks));
+        }
+
+        if (state.Count > 0 && start > recorded)
+        {
+            state.Clear();
+        }
+        else
+        {
+            state.DropFirst((int)Math.Min(state.Count, (keep - state.First + _stepTicks - 1) / _stepTicks), _stepTicks);
+        }
+
+        if (state.Count == 0)
+        {
+            state.First = start;
+        }
+
+        state.Until = b;
+        if (current.FirstSeen is null || start >= b)
+        {
+            return;
+        }
+
+        var instants = new List<long>();
+        for (var g = start; g < b; g += _stepTicks)
+        {
+            instants.Add(g);
+        }
+
+        var reader = new Reader(_rules, _used, _timeDependent, current, null);
+        reader.Load(instants);
+        try
+        {
+            var fired = new bool[_rules.Rules.Count];
+            for (var k = 0; k < instants.Count; k++)
+            {
+                reader.Evaluate(k, fired);
+                state.Add(fired, reader.Numbers);
+            }
+        }
+        finally
+        {
+            reader.Release();
+        }
+    }
+
+    /// <summary>
+    /// Finds a customer's symptoms as of <paramref name="current"/>'s instant from their live state:
+    /// the symptoms <see cref="Detect(ICustomerHistory)"/> finds from the customer's whole history,
+    /// the earlier grid instants read from <paramref name="state"/> (see <see cref="Record"/>).
+    /// </summary>
+    /// <param name="state">The customer's symptom state, recorded up to their latest event.</param>
+    /// <param name="current">The customer's features as they are now, readable from their latest event on; its <see cref="ICustomerHistory.AsOf"/> is the instant assessed.</param>
+    /// <returns>The symptoms.</returns>
+    public IReadOnlyList<Symptom> Detect(SymptomState state, ICustomerHistory current)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(current);
+        return Detect(current, state);
+    }
+
+    private List<Symptom> Detect(ICustomerHistory history, SymptomState? recorded)
+    {
         var asOf = history.AsOf.UtcTicks;
-        var reader = new Reader(_rules, _used, _timeDependent, history);
+        var reader = new Reader(_rules, _used, _timeDependent, history, recorded, _stepTicks);
         var n = _rules.Rules.Count;
         var fired = new bool[n];
         var symptoms = new List<Symptom>();
@@ -257,32 +357,24 @@ public sealed class SymptomEngine : ISymptomDetector
     /// <summary>The evaluation instants, oldest first: grid instants in (asOf − lookback, asOf] at or after the customer was first seen, then the as-of instant.</summary>
     internal List<long> Instants(long asOf, long firstSeen)
     {
-        var from = Math.Max(firstSeen, asOf - _lookbackTicks);
-        var instants = new List<long>((int)Math.Min(4096, ((asOf - from) / _stepTicks) + 2));
-        if (_hasMinor && from < asOf)
+        // With critical rules only, the grid still tells when each run began: it is walked back at least 90 days.
+        var from = Math.Max(firstSeen, asOf - _reachTicks);
+        var instants = new List<long>((int)Math.Min(4096, (Math.Max(0, asOf - from) / _stepTicks) + 2));
+        for (var g = GridCeil(from); g < asOf; g += _stepTicks)
         {
-            // The first grid instant at or after `from` (midnight UTC, every step from the epoch).
-            var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
-            var k = (long)Math.Ceiling((from - epoch) / (double)_stepTicks);
-            for (var g = epoch + (k * _stepTicks); g < asOf; g += _stepTicks)
-            {
-                instants.Add(g);
-            }
-        }
-        else if (!_hasMinor)
-        {
-            // Critical rules only: the grid tells when each run began; walk it back from the instant.
-            var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
-            var floor = Math.Max(firstSeen, asOf - Math.Max(_lookbackTicks, 90 * TimeSpan.TicksPerDay));
-            var k = (long)Math.Ceiling((floor - epoch) / (double)_stepTicks);
-            for (var g = epoch + (k * _stepTicks); g < asOf; g += _stepTicks)
-            {
-                instants.Add(g);
-            }
+            instants.Add(g);
         }
 
         instants.Add(asOf);
         return instants;
+    }
+
+    /// <summary>The first grid instant (midnight UTC, every step from the epoch) at or after an instant.</summary>
+    private long GridCeil(long ticks)
+    {
+        var epoch = DateTimeOffset.UnixEpoch.UtcTicks;
+        var k = Math.DivRem(ticks - epoch, _stepTicks, out var rest);
+        return epoch + ((k + (rest > 0 ? 1 : 0)) * _stepTicks);
     }
 
     private static string Describe(Rule rule) =>
@@ -318,10 +410,15 @@ public sealed class SymptomEngine : ISymptomDetector
         private DateTimeOffset[] _instants = [];
         private int _count = -1;
         private readonly bool _timeDependent;
+        private readonly SymptomState? _recorded;
+        private readonly long _step;
+        private int _prefix;
         private RuleInput _input;
 
-        public Reader(CompiledRuleSet rules, int[] used, bool timeDependent, ICustomerHistory history)
+        public Reader(CompiledRuleSet rules, int[] used, bool timeDependent, ICustomerHistory history, SymptomState? recorded, long step = 0)
         {
+            _recorded = recorded;
+            _step = step;
             _timeDependent = timeDependent;
             _rules = rules;
             _history = history;
@@ -363,12 +460,15 @@ public sealed class SymptomEngine : ISymptomDetector
             _count = instants.Count;
             _instants = ArrayPool<DateTimeOffset>.Shared.Rent(_count);
             _rows = ArrayPool<double>.Shared.Rent(_count * _width);
+            _prefix = 0;
             for (var i = 0; i < _count; i++)
             {
                 _instants[i] = new DateTimeOffset(instants[i], TimeSpan.Zero);
+                _prefix += _recorded is not null && instants[i] < _recorded.Until ? 1 : 0;
             }
 
-            _history.FeaturesAt(_instants.AsSpan(0, _count), _rows.AsSpan(0, _count * _width));
+            // Instants a live state has recorded are read from it; the later ones from the features now.
+            _history.FeaturesAt(_instants.AsSpan(_prefix, _count - _prefix), _rows.AsSpan(_prefix * _width, (_count - _prefix) * _width));
         }
 
         /// <summary>Returns the buffers.</summary>
@@ -391,6 +491,24 @@ public sealed class SymptomEngine : ISymptomDetector
                 _input = _template with { AsOfTicks = _instants[k].UtcTicks };
             }
 
+            if (k < _prefix)
+            {
+                var at = _instants[k].UtcTicks;
+                var index = (at - _recorded!.First) / _step;
+                if (at < _recorded.First || (at - _recorded.First) % _step != 0 || index >= _recorded.Count)
+                {
+                    throw new InvalidOperationException($"The live symptom state does not reach back to {_instants[k]:O}: record each event's instant before adding the event.");
+                }
+
+                var values = _recorded.Get((int)index, fired);
+                for (var i = 0; i < _inputSlots.Length; i++)
+                {
+                    _input.Numbers[_inputSlots[i]] = values is null ? double.NaN : values[i];
+                }
+
+                return;
+            }
+
             var row = _rows.AsSpan(k * _width, _width);
             for (var i = 0; i < _inputSlots.Length; i++)
             {
@@ -398,6 +516,18 @@ public sealed class SymptomEngine : ISymptomDetector
             }
 
             _rules.Evaluate(_input, fired);
+        }
+
+        /// <summary>The numbers the rules read at the instant last evaluated (a copy).</summary>
+        public double[] Numbers()
+        {
+            var values = new double[_inputSlots.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = _input.Numbers[_inputSlots[i]];
+            }
+
+            return values;
         }
 
         /// <summary>Evaluates the rules at one instant, read on its own.</summary>
