@@ -6,7 +6,7 @@ public static class Diagnostics
     /// <summary>Segmentation (<c>ISegmenter</c>): settled by Churn.Segmentation; no longer used, kept so that suppressions still compile.</summary>
     public const string Segmentation = "CHURN0001";
 
-    /// <summary>Alerts (<c>IAlertSink</c>, <c>ChurnAlert</c>): their shape is set by the monitoring package.</summary>
+    /// <summary>Alerts (<c>IAlertSink</c>, <c>ChurnAlert</c>): settled by Churn.Monitoring; no longer used, kept so that suppressions still compile.</summary>
     public const string Alerts = "CHURN0002";
 
     /// <summary>Interventions (<c>IInterventionPolicy</c>, <c>InterventionDecision</c>): set by the interventions package.</summary>

@@ -103,7 +103,6 @@ public interface IChurnScorer
 /// <param name="Owner">Who should act.</param>
 /// <param name="RaisedAt">When it was raised.</param>
 /// <param name="Message">What happened, in words.</param>
-[Experimental(Diagnostics.Alerts)]
 public sealed record ChurnAlert(RiskAssessment Assessment, string? Owner, DateTimeOffset RaisedAt, string Message)
 {
     /// <summary>Gets the customer's level before the rise; null for a customer first seen at the alerted level.</summary>
@@ -111,11 +110,13 @@ public sealed record ChurnAlert(RiskAssessment Assessment, string? Owner, DateTi
 
     /// <summary>Gets the playbook suggested for the owner (an id from the interventions package), when one applies.</summary>
     public string? SuggestedPlaybook { get; init; }
+
+    /// <summary>Gets the rule id of the critical symptom that raised the alert, when it was a critical symptom beginning rather than the level rising.</summary>
+    public string? Symptom { get; init; }
 }
 
 /// <summary>Receives alerts (a CRM task queue, an email gateway, a chat channel).</summary>
 /// <remarks>Implementations must be safe to call from several threads at once.</remarks>
-[Experimental(Diagnostics.Alerts)]
 public interface IAlertSink
 {
     /// <summary>Delivers an alert.</summary>

@@ -207,7 +207,6 @@ public interface ICheckpointStore
 }
 
 /// <summary>How far an alert's delivery got.</summary>
-[Experimental(Diagnostics.Alerts)]
 public enum AlertDeliveryState
 {
     /// <summary>Not delivered yet (never tried, or tried and to be retried).</summary>
@@ -224,7 +223,6 @@ public enum AlertDeliveryState
 /// <param name="State">The state after the attempt.</param>
 /// <param name="At">When the attempt was made.</param>
 /// <param name="Error">Why it failed, if it did.</param>
-[Experimental(Diagnostics.Alerts)]
 public sealed record AlertDelivery(AlertDeliveryState State, DateTimeOffset At, string? Error = null);
 
 /// <summary>An alert as a store holds it, with its delivery state.</summary>
@@ -234,11 +232,9 @@ public sealed record AlertDelivery(AlertDeliveryState State, DateTimeOffset At, 
 /// <param name="Attempts">How many delivery attempts were recorded.</param>
 /// <param name="LastAttemptAt">When the last attempt was made.</param>
 /// <param name="LastError">Why the last attempt failed, if it did.</param>
-[Experimental(Diagnostics.Alerts)]
 public sealed record StoredAlert(long Id, ChurnAlert Alert, AlertDeliveryState State, int Attempts, DateTimeOffset? LastAttemptAt, string? LastError);
 
 /// <summary>Which alerts to read: the common filters (on the alert's customer, raised-at instant, and its assessment's segment and level) and the delivery state.</summary>
-[Experimental(Diagnostics.Alerts)]
 public sealed record AlertQuery : StoreQuery
 {
     /// <summary>Gets only alerts in these delivery states.</summary>
@@ -247,7 +243,6 @@ public sealed record AlertQuery : StoreQuery
 
 /// <summary>Stores alerts and their delivery.</summary>
 /// <remarks>Implementations must be safe to call from several threads at once. A write returns only once it is durable; a call is atomic.</remarks>
-[Experimental(Diagnostics.Alerts)]
 public interface IAlertStore
 {
     /// <summary>Adds alerts, idempotently: an alert for the same customer raised at the same instant is stored once (a monitor replaying after a restart raises nothing twice).</summary>
@@ -378,7 +373,7 @@ public interface IOutcomeStore
 /// <param name="SizeBytes">The size on disk, if it has one (the database file and its write-ahead log).</param>
 public sealed record StoreInfo(string Kind, string? Location, int SchemaVersion, IReadOnlyDictionary<string, long> RowCounts, long? SizeBytes);
 
-#pragma warning disable CHURN0002, CHURN0003, CHURN0004 // The whole store: its experimental parts warn where they are used.
+#pragma warning disable CHURN0003, CHURN0004 // The whole store: its experimental parts warn where they are used.
 
 /// <summary>
 /// Everything the live monitor, interventions and evaluation remember: events, assessments, checkpoints, alerts, decisions,
@@ -387,7 +382,7 @@ public sealed record StoreInfo(string Kind, string? Location, int SchemaVersion,
 /// </summary>
 /// <remarks>Implementations must be safe to call from several threads at once. Every write returns only once it is durable and is atomic.</remarks>
 public interface IChurnStore : IEventStore, IAssessmentStore, ICheckpointStore, IAlertStore, IInterventionStore, IOutcomeStore
-#pragma warning restore CHURN0002, CHURN0003, CHURN0004
+#pragma warning restore CHURN0003, CHURN0004
 {
     /// <summary>Describes the store: its schema version, rows per table and size.</summary>
     /// <param name="cancellationToken">Cancels the work.</param>

@@ -5,7 +5,6 @@ using Churn.Abstractions;
 namespace Churn.Monitoring;
 
 /// <summary>Keeps alerts in memory (tests, notebooks, a dashboard's recent list).</summary>
-[Experimental(Diagnostics.Alerts)]
 public sealed class InMemoryAlertSink : IAlertSink
 {
     private readonly ConcurrentQueue<ChurnAlert> _alerts = new();
@@ -24,7 +23,6 @@ public sealed class InMemoryAlertSink : IAlertSink
 
 /// <summary>Hands each alert to a delegate (a CRM task queue, a chat message).</summary>
 /// <param name="send">What to do with an alert.</param>
-[Experimental(Diagnostics.Alerts)]
 public sealed class CallbackAlertSink(Func<ChurnAlert, CancellationToken, ValueTask> send) : IAlertSink
 {
     private readonly Func<ChurnAlert, CancellationToken, ValueTask> _send = send ?? throw new ArgumentNullException(nameof(send));
@@ -39,7 +37,6 @@ public sealed class CallbackAlertSink(Func<ChurnAlert, CancellationToken, ValueT
 
 /// <summary>Keeps each alert in a store (<see cref="IAlertStore"/>): idempotent on customer and instant, so a replay after a restart adds nothing twice.</summary>
 /// <param name="store">The store.</param>
-[Experimental(Diagnostics.Alerts)]
 public sealed class StoreAlertSink(IAlertStore store) : IAlertSink
 {
     private readonly IAlertStore _store = store ?? throw new ArgumentNullException(nameof(store));

@@ -13,7 +13,8 @@ namespace Churn.Monitoring;
 
 /// <summary>
 /// Keeps every customer's assessment current from a live stream of events, and raises an alert
-/// when a customer's risk level rises to <see cref="MonitorOptions.AlertLevel"/> or above.
+/// when a customer's risk level rises to <see cref="MonitorOptions.AlertLevel"/> or above, or
+/// when a critical symptom begins (<see cref="ChurnAlert.Symptom"/>).
 /// </summary>
 /// <remarks>
 /// <para>Each customer's state is a <see cref="LiveCustomer"/> (a few hundred bytes), so the
@@ -29,11 +30,11 @@ namespace Churn.Monitoring;
 /// <para>Thread-safe: events may be written from many threads (<see cref="ObserveAsync"/>, or the
 /// bounded <see cref="Writer"/> with <see cref="RunAsync(CancellationToken)"/> reading it); they are applied one at a time.</para>
 /// </remarks>
-[Experimental(Diagnostics.Alerts)]
 public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
 {
     private const int LateExamplesKept = 10;
-    private static readonly byte[] Magic = "CHMON001"u8.ToArray();
+    private static readonly byte[] Magic = "CHMON002"u8.ToArray();
+    private static readonly byte[] MagicWithoutSymptoms = "CHMON001"u8.ToArray();
 
     private readonly ChurnPipeline _pipeline;
     private readonly MonitorOptions _options;
@@ -61,7 +62,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     private ITimer? _timer;
 
     /// <summary>Initializes a new instance of the <see cref="ChurnMonitor"/> class.</summary>
-    /// <param name="pipeline">The pipeline whose assessment the monitor keeps current (built without rules and with value prediction off: see <see cref="ChurnPipeline.StartLive"/>).</param>
+    /// <param name="pipeline">The pipeline whose assessment the monitor keeps current (with value prediction off; rules, when it has them, are kept live too: see <see cref="ChurnPipeline.StartLive"/>).</param>
     /// <param name="options">Alert level, cooldown, reorder tolerance and capacity; defaults when null.</param>
     /// <param name="sinks">Where alerts go.</param>
     /// <param name="profiles">Looks up a customer's profile (owner, signup date) when the customer is first seen; optional.</param>
@@ -69,7 +70,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     /// <param name="logger">The log (no customer data unless <see cref="MonitorOptions.LogCustomerIds"/>); none when null.</param>
     /// <param name="meterFactory">Creates the <c>Churn.Monitoring</c> meter; a meter of the monitor's own when null.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    /// <exception cref="NotSupportedException">The pipeline cannot assess live (rules, value prediction).</exception>
+    /// <exception cref="NotSupportedException">The pipeline cannot assess live (value prediction, a host's own symptom detector or features).</exception>
     public ChurnMonitor(
         ChurnPipeline pipeline,
         MonitorOptions? options = null,
@@ -290,6 +291,13 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
                 {
                     WriteLong(buffer, (long)k);
                 }
+
+                WriteLong(buffer, slot.SymptomCooldowns?.Count ?? 0);
+                foreach (var (rule, until) in slot.SymptomCooldowns ?? [])
+                {
+                    WriteString(buffer, rule);
+                    WriteLong(buffer, until);
+                }
             }
 
             foreach (var ((e, _), _) in _pending.UnorderedItems.OrderBy(p => p.Priority))
@@ -326,7 +334,9 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             }
 
             var r = new Reader(state);
-            if (!r.Bytes(Magic.Length).SequenceEqual(Magic))
+            var magic = r.Bytes(Magic.Length);
+            var withSymptoms = magic.SequenceEqual(Magic);
+            if (!withSymptoms && !magic.SequenceEqual(MagicWithoutSymptoms))
             {
                 throw new FormatException("The bytes are not a churn monitor state.");
             }
@@ -348,6 +358,11 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
                 for (var k = 0; k < keys; k++)
                 {
                     slot.Remember((ulong)r.Long(), _options.DuplicateMemory);
+                }
+
+                for (var k = withSymptoms ? r.Count() : 0; k > 0; k--)
+                {
+                    (slot.SymptomCooldowns ??= new(StringComparer.Ordinal))[r.String()] = r.Long();
                 }
 
                 if (slot.AssessedAt != long.MinValue)
@@ -492,6 +507,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     private async ValueTask UpdateAsync(Slot slot, RiskAssessment assessment, long arrived, CancellationToken cancellationToken)
     {
         var previous = slot.Current?.Level;
+        var held = slot.Current?.Symptoms;
         if (previous is { } p)
         {
             _byLevel[(int)p]--;
@@ -503,27 +519,50 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         slot.AssessedAt = assessment.AsOf.UtcTicks;
         var level = assessment.Level;
         var now = assessment.AsOf.UtcTicks;
-        if (level == RiskLevel.Churned || level < _options.AlertLevel || (previous is { } before && before != RiskLevel.Churned && level <= before) || now < slot.CooldownUntil[(int)level])
+        if (level == RiskLevel.Churned)
         {
             return;
         }
 
-        slot.CooldownUntil[(int)level] = now + _options.Cooldown.Ticks;
+        // An alert when the level rises to the alert level or above, else when a critical symptom begins (each with its cooldown).
+        var risen = level >= _options.AlertLevel && !(previous is { } before && before != RiskLevel.Churned && level <= before) && now >= slot.CooldownUntil[(int)level];
+        Symptom? cause = null;
+        foreach (var s in assessment.Symptoms)
+        {
+            if (s.Severity == SymptomSeverity.Critical && !(held?.Any(h => h.Severity == SymptomSeverity.Critical && h.RuleId == s.RuleId) ?? false)
+                && !(slot.SymptomCooldowns?.TryGetValue(s.RuleId, out var until) == true && now < until))
+            {
+                (slot.SymptomCooldowns ??= new(StringComparer.Ordinal))[s.RuleId] = now + _options.Cooldown.Ticks;
+                cause ??= risen ? null : s;
+            }
+        }
+
+        if (!risen && cause is null)
+        {
+            return;
+        }
+
+        if (risen)
+        {
+            slot.CooldownUntil[(int)level] = now + _options.Cooldown.Ticks;
+        }
+
         assessment = Complete(slot)!;
         var from = previous is { } was ? RiskLevelPolicy.Name(was) : "new";
         var name = RiskLevelPolicy.Name(level);
+        var probability = assessment.Probability is { } q ? $" (probability {q.Value:P0})" : string.Empty;
+        var message = cause is null
+            ? $"churn risk rose from {from} to {name}{probability}: {assessment.LevelReason}"
+            : $"critical symptom at level {name}{probability}: {cause.Explanation}";
         // The customer's owner, else the team of their segment, else the default owner.
         var owner = assessment.Owner
             ?? (assessment.Segment is { } segment && _options.OwnersBySegment.TryGetValue(segment, out var team) ? team : null)
             ?? _options.DefaultOwner;
-        var alert = new ChurnAlert(
-            assessment,
-            owner,
-            assessment.AsOf,
-            $"churn risk rose from {from} to {name}{(assessment.Probability is { } q ? $" (probability {q.Value:P0})" : string.Empty)}: {assessment.LevelReason}")
+        var alert = new ChurnAlert(assessment, owner, assessment.AsOf, message)
         {
             PreviousLevel = previous,
             SuggestedPlaybook = _options.SuggestPlaybook?.Invoke(assessment),
+            Symptom = cause?.RuleId,
         };
         _alerts++;
         _alertsOut.Add(1, new KeyValuePair<string, object?>("level", name));
@@ -575,6 +614,9 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         public long[] CooldownUntil { get; } = [long.MinValue, long.MinValue, long.MinValue, long.MinValue, long.MinValue];
 
         public Queue<ulong> Keys { get; } = new(Math.Min(memory, 16));
+
+        /// <summary>Gets or sets, per critical rule, until when a new run of it raises no alert (made on the first).</summary>
+        public Dictionary<string, long>? SymptomCooldowns { get; set; }
 
         public void Remember(ulong key, int memory)
         {

@@ -26,7 +26,6 @@ public sealed class MonitorHostingOptions
 /// <param name="options">Checkpoint period and name.</param>
 /// <param name="checkpoints">Where checkpoints go; none when null (a restart then starts empty).</param>
 /// <param name="timeProvider">The clock of the checkpoints; the system clock when null.</param>
-[Experimental(Diagnostics.Alerts)]
 public sealed class MonitorHostedService(ChurnMonitor monitor, MonitorHostingOptions? options = null, ICheckpointStore? checkpoints = null, TimeProvider? timeProvider = null) : BackgroundService
 {
     private readonly ChurnMonitor _monitor = monitor ?? throw new ArgumentNullException(nameof(monitor));

@@ -56,7 +56,6 @@ internal sealed partial class WebhookOptionsValidator : IValidateOptions<Webhook
 /// handler registered by <c>AddWebhookAlerts</c> retries, times out and breaks on.
 /// </summary>
 /// <remarks>The body carries what the owner needs to act (customer id, level, probability, reasons, owner, segment, value): a webhook is meant to receive customer data, so send it only to endpoints you control, over HTTPS.</remarks>
-[Experimental(Diagnostics.Alerts)]
 public sealed class WebhookAlertSink : IAlertSink
 {
     /// <summary>The signature header.</summary>
@@ -144,6 +143,7 @@ public sealed class WebhookAlertSink : IAlertSink
             json.WriteString("level", RiskLevelPolicy.Name(a.Level));
             json.WriteString("previousLevel", alert.PreviousLevel is { } was ? RiskLevelPolicy.Name(was) : null);
             json.WriteString("suggestedPlaybook", alert.SuggestedPlaybook);
+            json.WriteString("symptom", alert.Symptom);
             if (a.Probability is { } p)
             {
                 json.WriteNumber("probability", p.Value);

@@ -118,6 +118,9 @@ internal static class Schema
             ALTER TABLE alerts ADD COLUMN previous_level TEXT NULL;
             ALTER TABLE alerts ADD COLUMN playbook TEXT NULL;
             """),
+        ("alerts: the critical symptom that raised the alert", """
+            ALTER TABLE alerts ADD COLUMN symptom TEXT NULL;
+            """),
     ];
 
     /// <summary>Gets the newest schema version this SDK writes.</summary>
@@ -130,7 +133,7 @@ internal static class Schema
         ["assessments"] = "SELECT a.customer_id, a.as_of, a.level, a.probability, a.segment, a.owner, h.payload FROM assessments a JOIN assessment_history h ON h.customer_id = a.customer_id AND h.as_of = a.as_of ORDER BY a.customer_id",
         ["assessment_history"] = "SELECT customer_id, as_of, level, probability, segment, owner, payload FROM assessment_history ORDER BY customer_id, as_of",
         ["checkpoints"] = "SELECT name, position, saved_at, length(state) AS state_bytes FROM checkpoints ORDER BY name",
-        ["alerts"] = "SELECT id, customer_id, raised_at, level, previous_level, playbook, segment, owner, message, state, attempts, last_attempt_at, last_error, assessment FROM alerts ORDER BY id",
+        ["alerts"] = "SELECT id, customer_id, raised_at, level, previous_level, playbook, symptom, segment, owner, message, state, attempts, last_attempt_at, last_error, assessment FROM alerts ORDER BY id",
         ["decisions"] = "SELECT id, customer_id, decided_at, action, channel, cost, is_holdout, playbook, offer, segment, owner, approved_by FROM decisions ORDER BY decided_at, id",
         ["holdouts"] = "SELECT experiment, customer_id, is_holdout, assigned_at FROM holdouts ORDER BY experiment, customer_id",
         ["poll_responses"] = "SELECT poll_id, customer_id, answered_at, score, comment, decision_id FROM poll_responses ORDER BY answered_at, id",

@@ -342,7 +342,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             }
 
             ArgumentNullException.ThrowIfNull(a.Message);
-            rows[i] = new AlertRow(a.Assessment.CustomerId.Value, a.RaisedAt.UtcTicks, RiskLevelPolicy.Name(a.Assessment.Level), a.Assessment.Segment, a.Owner, a.Message, codec.Write(a.Assessment), a.PreviousLevel is { } previous ? RiskLevelPolicy.Name(previous) : null, a.SuggestedPlaybook);
+            rows[i] = new AlertRow(a.Assessment.CustomerId.Value, a.RaisedAt.UtcTicks, RiskLevelPolicy.Name(a.Assessment.Level), a.Assessment.Segment, a.Owner, a.Message, codec.Write(a.Assessment), a.PreviousLevel is { } previous ? RiskLevelPolicy.Name(previous) : null, a.SuggestedPlaybook, a.Symptom);
         }
 
         return WriteAsync<AlertRow[], IReadOnlyList<long>>("Adding alerts", rows, static (s, rows, ct) =>
@@ -364,6 +364,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
                 p[6].Value = r.Assessment;
                 p[7].Value = (object?)r.PreviousLevel ?? DBNull.Value;
                 p[8].Value = (object?)r.Playbook ?? DBNull.Value;
+                p[9].Value = (object?)r.Symptom ?? DBNull.Value;
                 if (insert.ExecuteScalar() is long id)
                 {
                     ids[i] = id;
@@ -408,7 +409,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
     public IAsyncEnumerable<StoredAlert> ReadAlertsAsync(AlertQuery? query = null, CancellationToken cancellationToken = default)
     {
         StoreQueries.Check(query, "Alerts", segment: true, levels: true);
-        var sql = new StringBuilder("SELECT id, owner, raised_at, message, assessment, state, attempts, last_attempt_at, last_error, previous_level, playbook FROM alerts WHERE 1 = 1");
+        var sql = new StringBuilder("SELECT id, owner, raised_at, message, assessment, state, attempts, last_attempt_at, last_error, previous_level, playbook, symptom FROM alerts WHERE 1 = 1");
         var args = new List<(string, object)>();
         Filters(sql, args, query, "raised_at", segment: true, levels: true);
         if (query?.States is { } states)
@@ -424,6 +425,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             {
                 PreviousLevel = r.IsDBNull(9) ? null : RiskLevelPolicy.Parse(r.GetString(9)),
                 SuggestedPlaybook = r.IsDBNull(10) ? null : r.GetString(10),
+                Symptom = r.IsDBNull(11) ? null : r.GetString(11),
             },
             ParseState(r.GetString(5)),
             r.GetInt32(6),
@@ -1482,7 +1484,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
 
     private readonly record struct AssessmentRow(string Customer, long AsOf, string Level, double? Probability, string? Segment, string? Owner, byte[] Payload);
 
-    private readonly record struct AlertRow(string Customer, long RaisedAt, string Level, string? Segment, string? Owner, string Message, string Assessment, string? PreviousLevel, string? Playbook);
+    private readonly record struct AlertRow(string Customer, long RaisedAt, string Level, string? Segment, string? Owner, string Message, string Assessment, string? PreviousLevel, string? Playbook, string? Symptom);
 
     /// <summary>The writer's prepared statements: created once, re-bound for every row.</summary>
     private sealed class Statements : IDisposable
@@ -1500,7 +1502,7 @@ public sealed class SqliteChurnStore : IChurnStore, IDisposable, IAsyncDisposabl
             UpsertHistory = CreateRaw(conn, "INSERT INTO assessment_history (customer_id, as_of, level, probability, segment, owner, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (customer_id, as_of) DO UPDATE SET level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner, payload = excluded.payload");
             UpsertCurrent = CreateRaw(conn, "INSERT INTO assessments (customer_id, as_of, level, probability, segment, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (customer_id) DO UPDATE SET as_of = excluded.as_of, level = excluded.level, probability = excluded.probability, segment = excluded.segment, owner = excluded.owner WHERE excluded.as_of >= assessments.as_of");
             SaveCheckpoint = Create(conn, "INSERT INTO checkpoints (name, position, state, saved_at) VALUES ($name, $position, $state, $saved) ON CONFLICT (name) DO UPDATE SET position = excluded.position, state = excluded.state, saved_at = excluded.saved_at", "$name", "$position", "$state", "$saved");
-            InsertAlert = Create(conn, "INSERT INTO alerts (customer_id, raised_at, level, segment, owner, message, assessment, state, attempts, previous_level, playbook) VALUES ($customer, $raised, $level, $segment, $owner, $message, $assessment, 'pending', 0, $previous, $playbook) ON CONFLICT (customer_id, raised_at) DO NOTHING RETURNING id", "$customer", "$raised", "$level", "$segment", "$owner", "$message", "$assessment", "$previous", "$playbook");
+            InsertAlert = Create(conn, "INSERT INTO alerts (customer_id, raised_at, level, segment, owner, message, assessment, state, attempts, previous_level, playbook, symptom) VALUES ($customer, $raised, $level, $segment, $owner, $message, $assessment, 'pending', 0, $previous, $playbook, $symptom) ON CONFLICT (customer_id, raised_at) DO NOTHING RETURNING id", "$customer", "$raised", "$level", "$segment", "$owner", "$message", "$assessment", "$previous", "$playbook", "$symptom");
             FindAlert = Create(conn, "SELECT id FROM alerts WHERE customer_id = $customer AND raised_at = $raised", "$customer", "$raised");
             RecordDelivery = Create(conn, "UPDATE alerts SET state = $state, attempts = attempts + 1, last_attempt_at = $at, last_error = $error WHERE id = $id", "$state", "$at", "$error", "$id");
             InsertDecision = Create(conn, "INSERT INTO decisions (id, customer_id, decided_at, action, channel, cost, is_holdout, playbook, offer, segment, owner, approved_by) VALUES ($id, $customer, $decided, $action, $channel, $cost, $holdout, $playbook, $offer, $segment, $owner, $approved) ON CONFLICT (id) DO NOTHING", "$id", "$customer", "$decided", "$action", "$channel", "$cost", "$holdout", "$playbook", "$offer", "$segment", "$owner", "$approved");

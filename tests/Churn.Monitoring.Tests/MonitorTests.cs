@@ -31,12 +31,24 @@ public sealed class MonitorTests
         return pipeline.Train(data, new SyntheticOptions().AsOf.AddDays(-30)).Model;
     });
 
-    private static ChurnPipeline Pipeline(ChurnDefinition definition = ChurnDefinition.NonContractual) => ChurnPipeline.CreateBuilder()
-        .WithModel(LazyModel.Value)
-        .WithLabels(o => (o.Definition, o.HorizonDays) = (definition, 30))
-        .WithRiskLevels(o => (o.Medium, o.High, o.Critical) = (0.05, 0.1, 0.2))
-        .Configure(o => o.PredictValue = false)
-        .Build();
+    /// <summary>Minor and critical rules (a low threshold, so the recapitulative symptom often holds).</summary>
+    private const string Rules = """
+        { "version": "1", "minorThreshold": 1, "halfLifeDays": 7, "rules": [
+          { "id": "billing", "expression": "payment_failures_30d >= 2", "severity": "critical" },
+          { "id": "angry", "expression": "complaints_30d >= 1", "severity": "critical" },
+          { "id": "tickets", "expression": "tickets_30d >= 1", "severity": "minor", "weight": 1 },
+          { "id": "quiet", "expression": "days_since_last_login > 10", "severity": "minor", "weight": 0.5 } ] }
+        """;
+
+    private static ChurnPipeline Pipeline(ChurnDefinition definition = ChurnDefinition.NonContractual, bool rules = false)
+    {
+        var builder = ChurnPipeline.CreateBuilder()
+            .WithModel(LazyModel.Value)
+            .WithLabels(o => (o.Definition, o.HorizonDays) = (definition, 30))
+            .WithRiskLevels(o => (o.Medium, o.High, o.Critical) = (0.05, 0.1, 0.2))
+            .Configure(o => o.PredictValue = false);
+        return (rules ? builder.WithRules(Churn.Rules.RuleSetJson.Parse(Rules).RuleSet) : builder).Build();
+    }
 
     private static string Canonicalize(RiskAssessment? a) => JsonSerializer.Serialize(a, Canonical);
 
@@ -57,7 +69,7 @@ public sealed class MonitorTests
             var random = new Random(seed);
             var stream = unique.OrderBy(e => e.Timestamp.AddMinutes(random.Next(120))).ToList();
             stream.AddRange(stream.Where((_, i) => i % 7 == 3).ToList());
-            var pipeline = Pipeline();
+            var pipeline = Pipeline(rules: seed % 2 == 0);
             using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { ReorderTolerance = TimeSpan.FromHours(3), DuplicateMemory = 1024 });
             foreach (var e in stream)
             {
@@ -125,6 +137,48 @@ public sealed class MonitorTests
     }
 
     [Fact]
+    public async Task ACriticalSymptomBeginning_RaisesAnAlert_AtAnyLevel_OncePerRunAndCooldown()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var sink = new InMemoryAlertSink();
+        // The alert level is out of reach: only symptoms alert.
+        using var monitor = new ChurnMonitor(Pipeline(rules: true), new MonitorOptions { AlertLevel = RiskLevel.Critical, Cooldown = TimeSpan.FromDays(20) }, [sink]);
+        var t = Epoch;
+        for (var d = 0; d < 40; d++)
+        {
+            await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(d), CustomerEventType.Login, null, $"l{d}"), ct);
+        }
+
+        // Two failed payments: the critical symptom begins, one alert names it; a third changes nothing.
+        await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(40), CustomerEventType.PaymentFailure, null, "f1"), ct);
+        Assert.Empty(sink.Alerts);
+        await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(41), CustomerEventType.PaymentFailure, null, "f2"), ct);
+        await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(42), CustomerEventType.PaymentFailure, null, "f3"), ct);
+        var alert = Assert.Single(sink.Alerts);
+        Assert.Equal("billing", alert.Symptom);
+        Assert.Equal(t.AddDays(41), alert.RaisedAt);
+        Assert.StartsWith("critical symptom", alert.Message, StringComparison.Ordinal);
+        Assert.Contains(alert.Assessment.Symptoms, s => s.RuleId == "billing" && s.Severity == SymptomSeverity.Critical);
+
+        // Another critical rule beginning is a new alert, although the first's cooldown runs.
+        await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(43), CustomerEventType.Complaint, null, "c1"), ct);
+        Assert.Equal(["billing", "angry"], sink.Alerts.Select(a => a.Symptom));
+
+        // The billing run ends after 30 days; a new run within the cooldown raises nothing, one after it does.
+        for (var d = 44; d < 75; d++)
+        {
+            await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(d), CustomerEventType.Login, null, $"m{d}"), ct);
+        }
+
+        Assert.DoesNotContain(monitor.Current("a")!.Symptoms, s => s.RuleId == "billing");
+        await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(75), CustomerEventType.PaymentFailure, null, "f4"), ct);
+        await monitor.ObserveAsync(new CustomerEvent("a", t.AddDays(75).AddHours(1), CustomerEventType.PaymentFailure, null, "f5"), ct);
+        Assert.Contains(monitor.Current("a")!.Symptoms, s => s.RuleId == "billing");
+        Assert.Equal(3, sink.Alerts.Count);
+        Assert.Equal(("billing", t.AddDays(75).AddHours(1)), (sink.Alerts[2].Symptom, sink.Alerts[2].RaisedAt));
+    }
+
+    [Fact]
     public async Task Alerts_GoToTheOwner_ElseTheSegmentsTeam_ElseTheDefaultOwner()
     {
         var pipeline = ChurnPipeline.CreateBuilder().WithModel(LazyModel.Value).WithRiskLevels(o => (o.Medium, o.High, o.Critical) = (0.01, 0.02, 0.99)).WithSegmenter(new ByPlan()).Configure(o => o.PredictValue = false).Build();
@@ -188,7 +242,7 @@ public sealed class MonitorTests
         var random = new Random(5);
         var events = Enumerable.Range(0, 600).Select(i => new CustomerEvent($"c{random.Next(20)}", Epoch.AddHours(i * 7 + random.Next(5)), Types[random.Next(Types.Length)], random.Next(3) == 0 ? random.Next(1, 90) : null, $"e{i}")).ToList();
         var options = new MonitorOptions { AlertLevel = RiskLevel.Medium, ReorderTolerance = TimeSpan.FromHours(6), Cooldown = TimeSpan.FromDays(3) };
-        var pipeline = Pipeline(ChurnDefinition.Contractual);
+        var pipeline = Pipeline(ChurnDefinition.Contractual, rules: true);
 
         var whole = new InMemoryAlertSink();
         using (var once = new ChurnMonitor(pipeline, options, [whole]))
@@ -216,7 +270,8 @@ public sealed class MonitorTests
             await after.RunAsync(events.Skip(350).ToAsyncEnumerable(), TestContext.Current.CancellationToken);
 
             Assert.Equal(expected, events.Select(e => e.CustomerId).Distinct().Select(id => Canonicalize(after.Current(id))).ToList());
-            Assert.Equal(whole.Alerts.Select(a => (a.Assessment.CustomerId, a.RaisedAt, a.Assessment.Level)), first.Alerts.Concat(second.Alerts).Select(a => (a.Assessment.CustomerId, a.RaisedAt, a.Assessment.Level)));
+            Assert.Equal(whole.Alerts.Select(a => (a.Assessment.CustomerId, a.RaisedAt, a.Assessment.Level, a.Symptom)), first.Alerts.Concat(second.Alerts).Select(a => (a.Assessment.CustomerId, a.RaisedAt, a.Assessment.Level, a.Symptom)));
+            Assert.Contains(whole.Alerts, a => a.Symptom is not null);
             Assert.Equal(once.Stats with { ByLevel = [] }, after.Stats with { ByLevel = [] });
             Assert.Equal(once.Stats.ByLevel, after.Stats.ByLevel);
             await Assert.ThrowsAsync<FormatException>(() => new ChurnMonitor(pipeline, options).ReadStateAsync(stream.ToArray().AsMemory(0, 40), TestContext.Current.CancellationToken));

@@ -26,7 +26,7 @@ internal static class MonitorCommands
     {
         var inputs = new PipelineCommands.PipelineInputs(horizonRequired: false);
         var model = new Option<string>("--model") { Description = "The model file.", Required = true };
-        var rules = new Option<string?>("--rules") { Description = "A rule-set file (JSON) for symptoms (not yet assessed live: refused for now)." };
+        var rules = new Option<string?>("--rules") { Description = "A rule-set file (JSON) for symptoms: kept live, a critical symptom beginning raises an alert." };
         var outFile = new Option<string>("--out") { Description = "The alerts raised, as JSON lines (.jsonl).", Required = true };
         var assessments = new Option<string?>("--assessments") { Description = "Also write every customer's final assessment (as of the last event) as JSON lines: the same as churn assess --as-of that instant --no-predicted-value." };
         var db = new Option<string?>("--db") { Description = "A SQLite store for checkpoints and alerts: a replay stopped part-way and started again with the same arguments resumes from its last checkpoint." };
@@ -43,18 +43,20 @@ internal static class MonitorCommands
         command.SetAction(async (parse, ct) =>
         {
             var json = inputs.IsJson(parse);
-            if (parse.GetValue(rules) is not null)
-            {
-                return DataCommands.Usage(output, error, json, "--rules: the monitor does not evaluate rules live yet; replay without rules.");
-            }
-
             if (parse.GetValue(every) < 1 || parse.GetValue(cooldown) < 0)
             {
                 return DataCommands.Usage(output, error, json, "--checkpoint-every must be at least 1 and --cooldown-days at least 0.");
             }
 
             var clock = Stopwatch.StartNew();
-            var (data, pipeline, fail) = await inputs.LoadAsync(parse, output, error, ct, b => b.WithModelFile(parse.GetValue(model)!).Configure(o => o.PredictValue = false)).ConfigureAwait(false);
+            var (data, pipeline, fail) = await inputs.LoadAsync(parse, output, error, ct, b =>
+            {
+                b.WithModelFile(parse.GetValue(model)!).Configure(o => o.PredictValue = false);
+                if (parse.GetValue(rules) is { } r)
+                {
+                    b.WithRulesFile(r);
+                }
+            }).ConfigureAwait(false);
             if (fail is { } code)
             {
                 return code;
@@ -224,6 +226,7 @@ internal static class MonitorCommands
             json.WriteString("raisedAt", alert.RaisedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
             json.WriteString("level", RiskLevelPolicy.Name(a.Level));
             json.WriteString("previousLevel", alert.PreviousLevel is { } was ? RiskLevelPolicy.Name(was) : null);
+            json.WriteString("symptom", alert.Symptom);
             if (a.Probability is { } p)
             {
                 json.WriteNumber("probability", Math.Round(p.Value, 4));

@@ -21,7 +21,6 @@ public static class MonitoringServiceCollectionExtensions
     /// <param name="churn">The root builder.</param>
     /// <param name="configure">Sets the options; they are validated when the host starts.</param>
     /// <returns>The builder.</returns>
-    [Experimental(Diagnostics.Alerts)]
     public static IChurnBuilder AddMonitoring(this IChurnBuilder churn, Action<MonitorOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(churn);
@@ -48,7 +47,6 @@ public static class MonitoringServiceCollectionExtensions
     /// <param name="churn">The root builder.</param>
     /// <param name="configure">Sets the endpoint, secret and resilience settings; validated when the host starts.</param>
     /// <returns>The builder.</returns>
-    [Experimental(Diagnostics.Alerts)]
     public static IChurnBuilder AddWebhookAlerts(this IChurnBuilder churn, Action<WebhookOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(churn);
@@ -81,7 +79,6 @@ public static class MonitoringServiceCollectionExtensions
     /// <param name="churn">The root builder (with <see cref="AddMonitoring"/>).</param>
     /// <param name="configure">Sets the checkpoint period and name.</param>
     /// <returns>The builder.</returns>
-    [Experimental(Diagnostics.Alerts)]
     public static IChurnBuilder AddMonitorHostedService(this IChurnBuilder churn, Action<MonitorHostingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(churn);

@@ -51,8 +51,35 @@ public sealed class MonitorCommandsTests
             Assert.Equal(File.ReadAllLines(dir.Combine("final.jsonl")), File.ReadAllLines(dir.Combine($"final-{delay}.jsonl")));
         }
 
-        var (rulesExit, _, rulesError) = await CliRunner.RunAsync([.. Replay(dir.Combine("x.jsonl"), dir.Combine("y.jsonl")), "--rules", dir.File("r.json", "{}")]);
-        Assert.Equal(2, rulesExit);
-        Assert.Contains("--rules", rulesError, StringComparison.Ordinal);
+        // With rules: the symptoms are kept live, the final assessments are still churn assess's, and critical symptoms raise alerts.
+        var rules = Path.Combine(AppContext.BaseDirectory, "data", "rules", "churn-rules.json");
+        var (rulesExit, rulesOutput, rulesError) = await CliRunner.RunAsync([.. Replay(dir.Combine("alerts-rules.jsonl"), dir.Combine("final-rules.jsonl"), "--rules", rules), "--format", "json"]);
+        Assert.True(rulesExit == 0, rulesError);
+        Assert.Equal(0, (await CliRunner.RunAsync("assess", "--events", events, "--customers", customers, "--model", model, "--rules", rules, "--as-of", last, "--no-predicted-value", "--out", dir.Combine("assess-rules.jsonl"))).Exit);
+        var assessed = File.ReadAllLines(dir.Combine("assess-rules.jsonl"));
+        Assert.Equal(assessed.Order(StringComparer.Ordinal), File.ReadAllLines(dir.Combine("final-rules.jsonl")).Order(StringComparer.Ordinal));
+        Assert.Contains(assessed, l => l.Contains("\"severity\":\"critical\"", StringComparison.Ordinal));
+        var bySymptom = File.ReadAllLines(dir.Combine("alerts-rules.jsonl")).Select(CliRunner.Json).Where(a => a.GetProperty("symptom").ValueKind == System.Text.Json.JsonValueKind.String).ToList();
+        Assert.NotEmpty(bySymptom);
+        Assert.All(bySymptom, a => Assert.StartsWith("critical symptom", a.GetProperty("message").GetString(), StringComparison.Ordinal));
+        Assert.True(CliRunner.Json(rulesOutput).GetProperty("alerts").GetInt32() > summary.GetProperty("alerts").GetInt32());
+
+        // Stopped and resumed with rules: the symptoms' state is part of the checkpoint.
+        var rulesDb = dir.Combine("replay-rules.db");
+        string[] withRules = Replay(dir.Combine("alerts-rules-2.jsonl"), dir.Combine("final-rules-2.jsonl"), "--rules", rules, "--db", rulesDb, "--checkpoint-every", "500");
+        using (var stop = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            stop.CancelAfter(600);
+            Assert.True(await Churn.Cli.ChurnCli.RunAsync(withRules, new StringWriter(), new StringWriter(), cancellationToken: stop.Token) is 0 or 130);
+        }
+
+        Assert.Equal(0, (await CliRunner.RunAsync(withRules)).Exit);
+        Assert.Equal(File.ReadAllLines(dir.Combine("alerts-rules.jsonl")), File.ReadAllLines(dir.Combine("alerts-rules-2.jsonl")));
+        Assert.Equal(File.ReadAllLines(dir.Combine("final-rules.jsonl")), File.ReadAllLines(dir.Combine("final-rules-2.jsonl")));
+
+        // A rule set that is not one: the input is unusable (exit 3), and the message names the file.
+        var (badExit, _, badError) = await CliRunner.RunAsync([.. Replay(dir.Combine("x.jsonl"), dir.Combine("y.jsonl")), "--rules", dir.File("r.json", "{}")]);
+        Assert.Equal(3, badExit);
+        Assert.Contains("r.json", badError, StringComparison.Ordinal);
     }
 }
