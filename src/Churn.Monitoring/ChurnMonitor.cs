@@ -28,11 +28,14 @@ namespace Churn.Monitoring;
 /// raises risk too: <see cref="Start"/> reassesses every customer on the monitor's
 /// <see cref="TimeProvider"/> every <see cref="MonitorOptions.ReassessEvery"/>.</para>
 /// <para>Thread-safe: events may be written from many threads (<see cref="ObserveAsync"/>, or the
-/// bounded <see cref="Writer"/> with <see cref="RunAsync(CancellationToken)"/> reading it); they are applied one at a time.</para>
+/// bounded <see cref="Writer"/> with <see cref="RunAsync(CancellationToken)"/> reading it); they are applied in time order, each customer's on one thread, a batch's customers shared out among threads (<see cref="MonitorOptions.MaxDegreeOfParallelism"/>) with the same result on any number.</para>
 /// </remarks>
 public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
 {
     private const int LateExamplesKept = 10;
+
+    /// <summary>The customers are kept in this many shards (by a stable hash of their id); a batch's shards are applied in parallel.</summary>
+    private const int Shards = 32;
     private static readonly byte[] Magic = "CHMON002"u8.ToArray();
     private static readonly byte[] MagicWithoutSymptoms = "CHMON001"u8.ToArray();
 
@@ -42,12 +45,18 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<CustomerId, CustomerProfile?>? _profiles;
-    private readonly Dictionary<CustomerId, Slot> _slots = [];
+    private readonly Dictionary<CustomerId, Slot>[] _shards = [.. Enumerable.Range(0, Shards).Select(_ => new Dictionary<CustomerId, Slot>())];
     private readonly PriorityQueue<(CustomerEvent Event, long Arrived), (long Ticks, long Sequence)> _pending = new();
     private readonly Channel<CustomerEvent> _channel;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<string> _lateExamples = [];
-    private readonly long[] _byLevel = new long[5];
+    private readonly Tally _tally = new();
+
+    /// <summary>The alerts of a few events applied on the caller's thread, reused from call to call (under the gate).</summary>
+    private readonly List<Raised> _raised = [];
+
+    /// <summary>The events let go by the reorder buffer, reused from call to call (under the gate).</summary>
+    private readonly List<(CustomerEvent Event, long Arrived)> _ready = [];
     private readonly Meter _meter;
     private readonly Counter<long> _eventsIn;
     private readonly Counter<long> _alertsOut;
@@ -55,17 +64,13 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     private readonly Histogram<double> _latency;
     private long _sequence;
     private long _maxSeen = long.MinValue;
-    private long _events;
-    private long _duplicates;
-    private long _late;
-    private long _alerts;
     private ITimer? _timer;
 
     /// <summary>Initializes a new instance of the <see cref="ChurnMonitor"/> class.</summary>
     /// <param name="pipeline">The pipeline whose assessment the monitor keeps current (with value prediction off; rules, when it has them, are kept live too: see <see cref="ChurnPipeline.StartLive"/>).</param>
     /// <param name="options">Alert level, cooldown, reorder tolerance and capacity; defaults when null.</param>
     /// <param name="sinks">Where alerts go.</param>
-    /// <param name="profiles">Looks up a customer's profile (owner, signup date) when the customer is first seen; optional.</param>
+    /// <param name="profiles">Looks up a customer's profile (owner, signup date) when the customer is first seen; optional. Called from several threads at once when a batch is applied in parallel.</param>
     /// <param name="timeProvider">The clock for reassessing as time passes and for latency; the system clock when null.</param>
     /// <param name="logger">The log (no customer data unless <see cref="MonitorOptions.LogCustomerIds"/>); none when null.</param>
     /// <param name="meterFactory">Creates the <c>Churn.Monitoring</c> meter; a meter of the monitor's own when null.</param>
@@ -81,7 +86,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
-        _options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new MonitorOptions(), new MonitorOptionsValidator());
+        _options = Churn.Shared.OptionsCheck.ThrowIfInvalid(options ?? new MonitorOptions(), new MonitorOptionsValidator(), new MonitorOptionsRules());
         _pipeline = pipeline;
         _ = pipeline.StartLive("probe");
         _sinks = sinks?.ToArray() ?? [];
@@ -94,8 +99,8 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         _alertsOut = _meter.CreateCounter<long>("churn.monitor.alerts", "{alert}", "Alerts raised.");
         _skipped = _meter.CreateCounter<long>("churn.monitor.skipped", "{event}", "Events left out, by reason (duplicate, late).");
         _latency = _meter.CreateHistogram<double>("churn.monitor.event_to_alert", "ms", "Time from an event's arrival to the alert it raised.");
-        _meter.CreateObservableGauge("churn.monitor.customers", () => Volatile.Read(ref _byLevel[0]) + Volatile.Read(ref _byLevel[1]) + Volatile.Read(ref _byLevel[2]) + Volatile.Read(ref _byLevel[3]) + Volatile.Read(ref _byLevel[4]), "{customer}", "Customers tracked.");
-        _meter.CreateObservableGauge("churn.monitor.pending", () => Volatile.Read(ref _sequence) - Volatile.Read(ref _events) - Volatile.Read(ref _duplicates) - Volatile.Read(ref _late), "{event}", "Events received and not yet applied (lag).");
+        _meter.CreateObservableGauge("churn.monitor.customers", () => _tally.ByLevel.Sum(l => Volatile.Read(ref l)), "{customer}", "Customers tracked.");
+        _meter.CreateObservableGauge("churn.monitor.pending", () => Volatile.Read(ref _sequence) - Volatile.Read(ref _tally.Events) - Volatile.Read(ref _tally.Duplicates) - Volatile.Read(ref _tally.Late), "{event}", "Events received and not yet applied (lag).");
     }
 
     /// <summary>Gets the bounded writer events can be posted to; <see cref="RunAsync(CancellationToken)"/> applies them. A writer waits while it is full.</summary>
@@ -109,7 +114,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             _gate.Wait();
             try
             {
-                return new MonitorStats(_events, _duplicates, _late, _pending.Count, _slots.Count, _alerts, [.. _byLevel]);
+                return new MonitorStats(_tally.Events, _tally.Duplicates, _tally.Late, _pending.Count, _shards.Sum(s => s.Count), _tally.Alerts, [.. _tally.ByLevel]);
             }
             finally
             {
@@ -138,7 +143,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         _gate.Wait();
         try
         {
-            return _slots.TryGetValue(customerId, out var slot) ? Complete(slot) : null;
+            return ShardOf(customerId).TryGetValue(customerId, out var slot) ? Complete(slot) : null;
         }
         finally
         {
@@ -153,7 +158,34 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         _gate.Wait();
         try
         {
-            return [.. _slots.Values.Select(Complete).OfType<RiskAssessment>()];
+            return [.. _shards.SelectMany(s => s.Values).Select(Complete).OfType<RiskAssessment>()];
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Gets the assessments that changed since the last call (with their reasons), for a host to keep them (an assessment store's history); each customer once, at their latest assessment.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The changed assessments, by customer id.</returns>
+    public async ValueTask<IReadOnlyList<RiskAssessment>> TakeChangedAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var changed = new List<RiskAssessment>();
+            foreach (var slot in _shards.SelectMany(s => s.Values))
+            {
+                if (slot.Changed && Complete(slot) is { } assessment)
+                {
+                    changed.Add(assessment);
+                    slot.Changed = false;
+                }
+            }
+
+            changed.Sort((a, b) => string.CompareOrdinal(a.CustomerId.Value, b.CustomerId.Value));
+            return changed;
         }
         finally
         {
@@ -172,15 +204,32 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var tick = customerEvent.Timestamp.UtcTicks;
-            _pending.Enqueue((customerEvent, arrived), (tick, _sequence++));
-            _maxSeen = Math.Max(_maxSeen, tick);
-            var release = _maxSeen - _options.ReorderTolerance.Ticks;
-            while (_pending.TryPeek(out _, out var key) && key.Ticks <= release)
+            Hold(customerEvent, arrived);
+            await ApplyAsync(Released(), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Takes a batch of events: held while reordering allows, then applied in time order, the customers shared out among threads (<see cref="MonitorOptions.MaxDegreeOfParallelism"/>); the alerts are sent, in time order, before this returns. The same result as taking them one at a time.</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="cancellationToken">Cancels the wait (a batch once begun is applied whole).</param>
+    /// <returns>A task that completes when the events released are applied.</returns>
+    public async ValueTask ObserveManyAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var arrived = _time.GetTimestamp();
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var e in events)
             {
-                var (e, at) = _pending.Dequeue();
-                await ApplyAsync(e, at, cancellationToken).ConfigureAwait(false);
+                Hold(e ?? throw new ArgumentException("An event is null.", nameof(events)), arrived);
             }
+
+            await ApplyAsync(Released(), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -196,10 +245,13 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var all = new List<(CustomerEvent Event, long Arrived)>(_pending.Count);
             while (_pending.TryDequeue(out var item, out _))
             {
-                await ApplyAsync(item.Event, item.Arrived, cancellationToken).ConfigureAwait(false);
+                all.Add(item);
             }
+
+            await ApplyAsync(all, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -211,18 +263,42 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     /// <param name="events">The events.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
     /// <returns>A task that completes at the end of the stream.</returns>
+    /// <remarks>Events that are already waiting are taken in batches of up to <see cref="MonitorOptions.BatchSize"/> (<see cref="ObserveManyAsync"/>); when the stream has to wait, what has been taken is applied first.</remarks>
     public async Task RunAsync(IAsyncEnumerable<CustomerEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
-        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        var batch = new List<CustomerEvent>(_options.BatchSize);
+        var e = events.GetAsyncEnumerator(cancellationToken);
+        await using (e.ConfigureAwait(false))
         {
-            await ObserveAsync(e, cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                var next = e.MoveNextAsync();
+                if (!next.IsCompleted && batch.Count > 0)
+                {
+                    await ObserveManyAsync(batch, cancellationToken).ConfigureAwait(false);
+                    batch.Clear();
+                }
+
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                batch.Add(e.Current);
+                if (batch.Count == _options.BatchSize)
+                {
+                    await ObserveManyAsync(batch, cancellationToken).ConfigureAwait(false);
+                    batch.Clear();
+                }
+            }
         }
 
+        await ObserveManyAsync(batch, cancellationToken).ConfigureAwait(false);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Applies what is written to <see cref="Writer"/> until the writer is completed (then flushes) or the token is cancelled.</summary>
+    /// <summary>Applies what is written to <see cref="Writer"/> until the writer is completed (then flushes) or the token is cancelled; events waiting in the writer are taken in batches of up to <see cref="MonitorOptions.BatchSize"/>.</summary>
     /// <param name="cancellationToken">Stops reading.</param>
     /// <returns>A task that completes when the writer completes.</returns>
     public Task RunAsync(CancellationToken cancellationToken = default) => RunAsync(_channel.Reader.ReadAllAsync(cancellationToken), cancellationToken);
@@ -236,15 +312,22 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var started = _time.GetTimestamp();
-            foreach (var slot in _slots.Values)
+            var raised = InShards(_shards.Select(s => s.Values.ToList()).ToArray(), (slots, tally, alerts) =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (slot.AssessedAt <= asOf.UtcTicks && (slot.Live.LastEvent is not { } last || last <= asOf))
+                foreach (var slot in slots)
                 {
-                    await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, asOf, 0), started, cancellationToken).ConfigureAwait(false);
+                    if (slot.AssessedAt <= asOf.UtcTicks && (slot.Live.LastEvent is not { } last || last <= asOf))
+                    {
+                        Decide(slot, _pipeline.AssessLive(slot.Live, asOf, 0), started, 0, tally, alerts);
+                    }
                 }
-            }
+            });
+
+            // The same order whatever the threads: by customer.
+            raised.Sort((a, b) => string.CompareOrdinal(a.Alert.Assessment.CustomerId.Value, b.Alert.Assessment.CustomerId.Value));
+            await SendAsync(raised, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -268,12 +351,12 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         try
         {
             buffer.Write(Magic);
-            foreach (var v in new[] { _maxSeen, _events, _duplicates, _late, _alerts, _slots.Count, _pending.Count })
+            foreach (var v in new[] { _maxSeen, _tally.Events, _tally.Duplicates, _tally.Late, _tally.Alerts, _shards.Sum(s => s.Count), _pending.Count })
             {
                 WriteLong(buffer, v);
             }
 
-            foreach (var slot in _slots.Values)
+            foreach (var slot in _shards.SelectMany(s => s.Values))
             {
                 WriteString(buffer, slot.Live.CustomerId.Value);
                 var live = new ArrayBufferWriter<byte>();
@@ -328,7 +411,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_slots.Count > 0 || _sequence > 0)
+            if (_shards.Any(s => s.Count > 0) || _sequence > 0)
             {
                 throw new InvalidOperationException("A monitor state can be restored only into a new monitor.");
             }
@@ -342,7 +425,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             }
 
             _maxSeen = r.Long();
-            (_events, _duplicates, _late, _alerts) = (r.Long(), r.Long(), r.Long(), r.Long());
+            (_tally.Events, _tally.Duplicates, _tally.Late, _tally.Alerts) = (r.Long(), r.Long(), r.Long(), r.Long());
             var (slots, pending) = (r.Count(), r.Count());
             for (var i = 0; i < slots; i++)
             {
@@ -369,10 +452,10 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
                 {
                     slot.Current = _pipeline.AssessLive(live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero), 0);
                     slot.Complete = false;
-                    _byLevel[(int)slot.Current.Level]++;
+                    _tally.ByLevel[(int)slot.Current.Level]++;
                 }
 
-                _slots[id] = slot;
+                ShardOf(id)[id] = slot;
             }
 
             for (var i = 0; i < pending; i++)
@@ -429,26 +512,40 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         w.Write(bytes);
     }
 
-    /// <summary>A 64-bit key of an event, as <see cref="EventKey"/> defines sameness (the id when there is one, else the content; 1.50 and 1.5 the same amount), without allocating.</summary>
+    /// <summary>A 64-bit key of an event, as <see cref="EventKey"/> defines sameness (the id when there is one, else the content; 1.50 and 1.5 the same amount): XXH64 of a marker byte and the id, or of the marker, the instant, the amount, the customer and the type.</summary>
     private static ulong KeyOf(CustomerEvent e)
     {
-        var hash = new System.IO.Hashing.XxHash64();
-        if (e.EventId is { } id)
+        var id = e.EventId;
+        var length = id is not null ? 1 + (2 * id.Length) : 17 + (2 * e.CustomerId.Value.Length) + 1 + (2 * e.Type.Name.Length);
+        byte[]? rented = null;
+        Span<byte> bytes = length <= 512 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        try
         {
-            hash.Append([1]);
-            hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(id.AsSpan()));
-            return hash.GetCurrentHashAsUInt64();
-        }
+            if (id is not null)
+            {
+                bytes[0] = 1;
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(id.AsSpan()).CopyTo(bytes[1..]);
+            }
+            else
+            {
+                bytes[0] = 2;
+                BinaryPrimitives.WriteInt64LittleEndian(bytes[1..], e.Timestamp.UtcTicks);
+                BinaryPrimitives.WriteDoubleLittleEndian(bytes[9..], e.Amount is { } a ? (double)a : double.NaN);
+                var customer = System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.CustomerId.Value.AsSpan());
+                customer.CopyTo(bytes[17..]);
+                bytes[17 + customer.Length] = 0;
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.Type.Name.AsSpan()).CopyTo(bytes[(18 + customer.Length)..]);
+            }
 
-        Span<byte> fixedPart = stackalloc byte[17];
-        fixedPart[0] = 2;
-        BinaryPrimitives.WriteInt64LittleEndian(fixedPart[1..], e.Timestamp.UtcTicks);
-        BinaryPrimitives.WriteDoubleLittleEndian(fixedPart[9..], e.Amount is { } a ? (double)a : double.NaN);
-        hash.Append(fixedPart);
-        hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.CustomerId.Value.AsSpan()));
-        hash.Append([0]);
-        hash.Append(System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.Type.Name.AsSpan()));
-        return hash.GetCurrentHashAsUInt64();
+            return System.IO.Hashing.XxHash64.HashToUInt64(bytes);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     private async Task TickAsync()
@@ -463,32 +560,157 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         }
     }
 
-    private async ValueTask ApplyAsync(CustomerEvent e, long arrived, CancellationToken cancellationToken)
+    /// <summary>The shard a customer's slot lives in (a stable hash of the id, the same on every run and machine).</summary>
+    private Dictionary<CustomerId, Slot> ShardOf(CustomerId id) => _shards[ShardIndex(id)];
+
+    private static int ShardIndex(CustomerId id) =>
+        (int)(System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(id.Value.AsSpan())) % Shards);
+
+    /// <summary>Holds an event for reordering.</summary>
+    private void Hold(CustomerEvent e, long arrived)
     {
-        if (!_slots.TryGetValue(e.CustomerId, out var slot))
+        var tick = e.Timestamp.UtcTicks;
+        _pending.Enqueue((e, arrived), (tick, _sequence++));
+        _maxSeen = Math.Max(_maxSeen, tick);
+    }
+
+    /// <summary>The events held that the reorder tolerance lets go, in time order (then arrival order).</summary>
+    private List<(CustomerEvent Event, long Arrived)> Released()
+    {
+        var release = _maxSeen - _options.ReorderTolerance.Ticks;
+        var ready = _ready;
+        ready.Clear();
+        while (_pending.TryPeek(out _, out var key) && key.Ticks <= release)
+        {
+            ready.Add(_pending.Dequeue());
+        }
+
+        return ready;
+    }
+
+    /// <summary>Applies events in order: each customer's events in order on one thread (customers shared out by shard), then the alerts sent in the events' order.</summary>
+    private async ValueTask ApplyAsync(List<(CustomerEvent Event, long Arrived)> ready, CancellationToken cancellationToken)
+    {
+        if (ready.Count == 0)
+        {
+            return;
+        }
+
+        // A few events are not worth the threads (one at a time, as a live stream trickles in, they stay on the caller's).
+        if (_options.MaxDegreeOfParallelism == 1 || ready.Count < 64)
+        {
+            var alerts = _raised;
+            alerts.Clear();
+            for (var i = 0; i < ready.Count; i++)
+            {
+                Apply(ready[i].Event, ready[i].Arrived, i, _tally, alerts);
+            }
+
+            AddLateExamples(_tally);
+            await SendAsync(alerts, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var work = new List<int>[Shards];
+        for (var i = 0; i < ready.Count; i++)
+        {
+            (work[ShardIndex(ready[i].Event.CustomerId)] ??= []).Add(i);
+        }
+
+        var raised = InShards(work, (indexes, tally, alerts) =>
+        {
+            foreach (var i in indexes)
+            {
+                Apply(ready[i].Event, ready[i].Arrived, i, tally, alerts);
+            }
+        });
+        raised.Sort((a, b) => a.Order.CompareTo(b.Order));
+        await SendAsync(raised, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the work of each shard (null for none), in parallel when there is enough of it; adds up the counts and gathers the alerts raised.</summary>
+    private List<Raised> InShards<T>(IReadOnlyList<T>?[] work, Action<IReadOnlyList<T>, Tally, List<Raised>> body)
+    {
+        var tallies = new Tally[Shards];
+        var raised = new List<Raised>[Shards];
+        var total = work.Sum(w => w?.Count ?? 0);
+        void Run(int s)
+        {
+            if (work[s] is { Count: > 0 } items)
+            {
+                (tallies[s], raised[s]) = (new Tally(), []);
+                body(items, tallies[s], raised[s]);
+            }
+        }
+
+        if (_options.MaxDegreeOfParallelism == 1 || total < 64)
+        {
+            for (var s = 0; s < Shards; s++)
+            {
+                Run(s);
+            }
+        }
+        else
+        {
+            Parallel.For(0, Shards, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism }, Run);
+        }
+
+        var all = new Tally();
+        foreach (var t in tallies)
+        {
+            if (t is not null)
+            {
+                all.Add(t);
+                all.LateExamples.AddRange(t.LateExamples);
+            }
+        }
+
+        _tally.Add(all);
+        AddLateExamples(all);
+        return [.. raised.Where(r => r is not null).SelectMany(r => r)];
+    }
+
+    /// <summary>Keeps the first late events of a batch (in the batch's order), up to the number kept.</summary>
+    private void AddLateExamples(Tally tally)
+    {
+        if (tally.LateExamples.Count == 0)
+        {
+            return;
+        }
+
+        lock (_lateExamples)
+        {
+            _lateExamples.AddRange(tally.LateExamples.OrderBy(l => l.Order).Select(l => l.Text).Take(LateExamplesKept - _lateExamples.Count));
+        }
+
+        tally.LateExamples.Clear();
+    }
+
+    /// <summary>Applies one event to its customer (on the shard's thread): duplicates and late events counted and left out; the assessment as of the event, and an alert when it calls for one.</summary>
+    private void Apply(CustomerEvent e, long arrived, long order, Tally tally, List<Raised> raised)
+    {
+        var shard = ShardOf(e.CustomerId);
+        if (!shard.TryGetValue(e.CustomerId, out var slot))
         {
             slot = new Slot(_pipeline.StartLive(e.CustomerId, _profiles?.Invoke(e.CustomerId)), _options.DuplicateMemory);
-            _slots[e.CustomerId] = slot;
+            shard[e.CustomerId] = slot;
         }
 
         var key = KeyOf(e);
         if (_options.DuplicateMemory > 0 && slot.Keys.Contains(key))
         {
-            _duplicates++;
+            tally.Duplicates++;
             _skipped.Add(1, new KeyValuePair<string, object?>("reason", "duplicate"));
             return;
         }
 
         if (slot.Live.LastEvent is { } last && e.Timestamp < last)
         {
-            _late++;
+            tally.Late++;
             _skipped.Add(1, new KeyValuePair<string, object?>("reason", "late"));
-            lock (_lateExamples)
+            if (tally.LateExamples.Count < LateExamplesKept)
             {
-                if (_lateExamples.Count < LateExamplesKept)
-                {
-                    _lateExamples.Add($"{(_options.LogCustomerIds ? $"customer {e.CustomerId}: " : string.Empty)}an event at {e.Timestamp:O} came after one at {last:O}");
-                }
+                tally.LateExamples.Add((order, $"{(_options.LogCustomerIds ? $"customer {e.CustomerId}: " : string.Empty)}an event at {e.Timestamp:O} came after one at {last:O}"));
             }
 
             return;
@@ -496,24 +718,26 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
 
         _pipeline.Observe(slot.Live, e);
         slot.Remember(key, _options.DuplicateMemory);
-        _events++;
+        tally.Events++;
         _eventsIn.Add(1);
 
         // As of the event, or of a later reassessment by the clock that the event falls before.
         var asOf = new DateTimeOffset(Math.Max(slot.AssessedAt, e.Timestamp.UtcTicks), TimeSpan.Zero);
-        await UpdateAsync(slot, _pipeline.AssessLive(slot.Live, asOf, 0), arrived, cancellationToken).ConfigureAwait(false);
+        Decide(slot, _pipeline.AssessLive(slot.Live, asOf, 0), arrived, order, tally, raised);
     }
 
-    private async ValueTask UpdateAsync(Slot slot, RiskAssessment assessment, long arrived, CancellationToken cancellationToken)
+    /// <summary>Takes a customer's new assessment: the counts by level, and an alert when the level rose to the alert level or a critical symptom began (each outside its cooldown).</summary>
+    private void Decide(Slot slot, RiskAssessment assessment, long arrived, long order, Tally tally, List<Raised> raised)
     {
         var previous = slot.Current?.Level;
         var held = slot.Current?.Symptoms;
         if (previous is { } p)
         {
-            _byLevel[(int)p]--;
+            tally.ByLevel[(int)p]--;
         }
 
-        _byLevel[(int)assessment.Level]++;
+        tally.ByLevel[(int)assessment.Level]++;
+        slot.Changed |= slot.Current is not { } old || old.Level != assessment.Level || old.Probability != assessment.Probability || old.Symptoms.Count != assessment.Symptoms.Count;
         slot.Current = assessment;
         slot.Complete = false;
         slot.AssessedAt = assessment.AsOf.UtcTicks;
@@ -554,6 +778,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         var message = cause is null
             ? $"churn risk rose from {from} to {name}{probability}: {assessment.LevelReason}"
             : $"critical symptom at level {name}{probability}: {cause.Explanation}";
+
         // The customer's owner, else the team of their segment, else the default owner.
         var owner = assessment.Owner
             ?? (assessment.Segment is { } segment && _options.OwnersBySegment.TryGetValue(segment, out var team) ? team : null)
@@ -564,26 +789,35 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             SuggestedPlaybook = _options.SuggestPlaybook?.Invoke(assessment),
             Symptom = cause?.RuleId,
         };
-        _alerts++;
-        _alertsOut.Add(1, new KeyValuePair<string, object?>("level", name));
-        foreach (var sink in _sinks)
-        {
-            try
-            {
-                await sink.SendAsync(alert, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
-            {
-                // A sink that fails must not stop the monitor: the store sink and the log keep the alert.
-                Log.SinkFailed(_logger, ex, sink.GetType().Name);
-            }
-        }
+        tally.Alerts++;
+        raised.Add(new Raised(alert, arrived, order, from));
+    }
 
-        _latency.Record(_time.GetElapsedTime(arrived).TotalMilliseconds);
-        if (_logger.IsEnabled(LogLevel.Information))
+    /// <summary>Sends alerts to every sink, in order; a sink that fails is logged and does not stop the monitor (the store sink and the log keep the alert).</summary>
+    private async ValueTask SendAsync(List<Raised> raised, CancellationToken cancellationToken)
+    {
+        foreach (var (alert, arrived, _, from) in raised)
         {
-            var who = _options.LogCustomerIds ? $" for customer {assessment.CustomerId}" : string.Empty;
-            Log.AlertRaised(_logger, name, from, who);
+            var name = RiskLevelPolicy.Name(alert.Assessment.Level);
+            _alertsOut.Add(1, new KeyValuePair<string, object?>("level", name));
+            foreach (var sink in _sinks)
+            {
+                try
+                {
+                    await sink.SendAsync(alert, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    Log.SinkFailed(_logger, ex, sink.GetType().Name);
+                }
+            }
+
+            _latency.Record(_time.GetElapsedTime(arrived).TotalMilliseconds);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                var who = _options.LogCustomerIds ? $" for customer {alert.Assessment.CustomerId}" : string.Empty;
+                Log.AlertRaised(_logger, name, from, who);
+            }
         }
     }
 
@@ -599,6 +833,33 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         return slot.Current;
     }
 
+    /// <summary>An alert raised and not yet sent: when its event arrived, its place in the batch, and the level it rose from (for the log).</summary>
+    private readonly record struct Raised(ChurnAlert Alert, long Arrived, long Order, string From);
+
+    /// <summary>Counts kept by the monitor, and by each shard's thread during a batch (then added to the monitor's).</summary>
+    private sealed class Tally
+    {
+        public long Events;
+        public long Duplicates;
+        public long Late;
+        public long Alerts;
+        public readonly long[] ByLevel = new long[5];
+
+        public List<(long Order, string Text)> LateExamples { get; } = [];
+
+        public void Add(Tally other)
+        {
+            Events += other.Events;
+            Duplicates += other.Duplicates;
+            Late += other.Late;
+            Alerts += other.Alerts;
+            for (var i = 0; i < ByLevel.Length; i++)
+            {
+                ByLevel[i] += other.ByLevel[i];
+            }
+        }
+    }
+
     /// <summary>One customer: the live state, the current assessment, cooldowns and the keys of recent events.</summary>
     private sealed class Slot(LiveCustomer live, int memory)
     {
@@ -608,6 +869,9 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
 
         /// <summary>Gets or sets a value indicating whether <see cref="Current"/> carries its reasons.</summary>
         public bool Complete { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether the level, probability or symptoms changed since <see cref="TakeChangedAsync"/> last took it.</summary>
+        public bool Changed { get; set; }
 
         public long AssessedAt { get; set; } = long.MinValue;
 

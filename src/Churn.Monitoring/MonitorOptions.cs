@@ -31,6 +31,16 @@ public sealed class MonitorOptions
     [Range(1, 10_000_000)]
     public int ChannelCapacity { get; set; } = 10_000;
 
+    /// <summary>Gets or sets how many threads apply a batch of events (customers are shared out among them; each customer's events stay in order on one thread, so the result is the same for any number); -1 for all cores.</summary>
+    /// <value>The default is -1.</value>
+    [Range(-1, 512)]
+    public int MaxDegreeOfParallelism { get; set; } = -1;
+
+    /// <summary>Gets or sets the most events <see cref="ChurnMonitor.RunAsync(CancellationToken)"/> takes from the writer (or a stream) at once when they are waiting: a batch is applied on several threads and its alerts are sent after it, so the batch's time bounds the event-to-alert latency under load.</summary>
+    /// <value>The default is 512.</value>
+    [Range(1, 1_000_000)]
+    public int BatchSize { get; set; } = 512;
+
     /// <summary>Gets or sets how often, on the monitor's <see cref="TimeProvider"/>, every customer is assessed again as time passes (inactivity raises risk without any event).</summary>
     /// <value>The default is one day.</value>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
@@ -44,7 +54,7 @@ public sealed class MonitorOptions
     /// <value>The default is none (the alert's owner is then null: a sink decides).</value>
     public string? DefaultOwner { get; set; }
 
-    /// <summary>Gets or sets what picks the playbook an alert suggests (the interventions package's planner, or a host's own rule); none when null.</summary>
+    /// <summary>Gets or sets what picks the playbook an alert suggests (the interventions package's planner, or a host's own rule); none when null. Called from several threads at once when a batch is applied in parallel.</summary>
     public Func<RiskAssessment, string?>? SuggestPlaybook { get; set; }
 
     /// <summary>Gets or sets a value indicating whether log messages name the customer (off by default: logs carry no customer data).</summary>
@@ -54,4 +64,11 @@ public sealed class MonitorOptions
 [OptionsValidator]
 internal sealed partial class MonitorOptionsValidator : IValidateOptions<MonitorOptions>
 {
+}
+
+/// <summary>The checks attributes cannot state.</summary>
+internal sealed class MonitorOptionsRules : IValidateOptions<MonitorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MonitorOptions options) =>
+        options.MaxDegreeOfParallelism == 0 ? ValidateOptionsResult.Fail("MaxDegreeOfParallelism must be -1 (all cores) or at least 1.") : ValidateOptionsResult.Success;
 }

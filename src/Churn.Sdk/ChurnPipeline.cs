@@ -215,7 +215,11 @@ public sealed class ChurnPipeline
         }
 
         var schema = _parts.Features.Schema;
-        var row = new double[schema.Count];
+
+        // The row lives on the stack unless a snapshot must carry it (a host's scorer, a segmenter).
+        var snapshotNeeded = (_parts.Model is null && _parts.Scorer is not null) || _parts.Segmenter is not null || schema.Count > 512;
+        var array = snapshotNeeded ? new double[schema.Count] : null;
+        Span<double> row = array ?? stackalloc double[schema.Count];
         _parts.Features.Compute(customer.Features, asOf, profile, row);
         var value = LiveValue(customer, profile, now);
         RiskAssessment assessment;
@@ -238,14 +242,14 @@ public sealed class ChurnPipeline
             ArgumentOutOfRangeException.ThrowIfNegative(top, nameof(reasons));
             if (_parts.Model is { } model)
             {
-                var probability = new double[1];
+                Span<double> probability = stackalloc double[1];
                 model.Score(schema, row, probability);
                 p = Math.Clamp(probability[0], 0, 1);
-                why = top > 0 ? model.Explain(schema, row, top)[0] : [];
+                why = top > 0 ? model.Explain(schema, row.ToArray(), top)[0] : [];
             }
             else if (_parts.Scorer is { } scorer)
             {
-                var snapshot = new CustomerSnapshot(customer.CustomerId, asOf, schema, row);
+                var snapshot = new CustomerSnapshot(customer.CustomerId, asOf, schema, array!);
                 var probability = new double[1];
                 scorer.Score([snapshot], probability);
                 p = Math.Clamp(probability[0], 0, 1);
@@ -268,7 +272,7 @@ public sealed class ChurnPipeline
 
         if (_parts.Segmenter is { } segmenter)
         {
-            assessment = assessment with { Segment = segmenter.Segment(new CustomerSnapshot(customer.CustomerId, asOf, schema, row), profile, assessment) };
+            assessment = assessment with { Segment = segmenter.Segment(new CustomerSnapshot(customer.CustomerId, asOf, schema, array!), profile, assessment) };
         }
 
         return assessment;

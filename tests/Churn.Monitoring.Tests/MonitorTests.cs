@@ -136,6 +136,59 @@ public sealed class MonitorTests
         Assert.Equal(current, Canonicalize(monitor.Current("a")));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Batches_OnAnyNumberOfThreads_GiveTheSameStateAndAlerts_AsOneEventAtATime(int seed)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var random = new Random(seed);
+        var events = Enumerable.Range(0, 4_000)
+            .Select(i => new CustomerEvent($"c{random.Next(150)}", Epoch.AddMinutes(i * 97 + random.Next(200)), Types[random.Next(Types.Length)], random.Next(3) == 0 ? random.Next(1, 90) : null, $"e{random.Next(3_900)}"))
+            .ToList();
+        var pipeline = Pipeline(ChurnDefinition.NonContractual, rules: true);
+        MonitorOptions Options(int threads, int batch) => new() { AlertLevel = RiskLevel.Medium, ReorderTolerance = TimeSpan.FromHours(4), Cooldown = TimeSpan.FromDays(5), MaxDegreeOfParallelism = threads, BatchSize = batch };
+
+        async Task<(List<string> Alerts, List<string> Current, MonitorStats Stats, IReadOnlyList<string> Late)> Run(int threads, int batch, Func<ChurnMonitor, Task> feed)
+        {
+            var sink = new InMemoryAlertSink();
+            using var monitor = new ChurnMonitor(pipeline, Options(threads, batch), [sink]);
+            await feed(monitor);
+            await monitor.FlushAsync(ct);
+            await monitor.ReassessAsync(Epoch.AddDays(400), ct);
+            var ids = events.Select(e => e.CustomerId).Distinct().Order();
+            return ([.. sink.Alerts.Select(a => $"{a.Assessment.CustomerId} {a.RaisedAt:O} {a.Assessment.Level} {a.Symptom} {a.Message}")], [.. ids.Select(id => Canonicalize(monitor.Current(id)))], monitor.Stats, monitor.LateExamples);
+        }
+
+        var one = await Run(1, 1, async m =>
+        {
+            foreach (var e in events)
+            {
+                await m.ObserveAsync(e, ct);
+            }
+        });
+        var streamed = await Run(-1, 257, m => m.RunAsync(events.ToAsyncEnumerable(), ct));
+        var batches = await Run(3, 1_000, async m =>
+        {
+            foreach (var chunk in events.Chunk(1_000))
+            {
+                await m.ObserveManyAsync(chunk, ct);
+            }
+        });
+
+        // Out of order within the tolerance (so that no event is late however they are grouped), some twice.
+        Assert.True(one.Alerts.Count > 20 && one.Stats.Duplicates > 0 && one.Stats.Late == 0, $"{one.Alerts.Count} alerts, {one.Stats}");
+        foreach (var other in new[] { streamed, batches })
+        {
+            Assert.Equal(one.Alerts, other.Alerts);
+            Assert.Equal(one.Current, other.Current);
+            Assert.Equal(one.Stats with { ByLevel = [] }, other.Stats with { ByLevel = [] });
+            Assert.Equal(one.Stats.ByLevel, other.Stats.ByLevel);
+            Assert.Equal(one.Late, other.Late);
+        }
+    }
+
     [Fact]
     public async Task ACriticalSymptomBeginning_RaisesAnAlert_AtAnyLevel_OncePerRunAndCooldown()
     {

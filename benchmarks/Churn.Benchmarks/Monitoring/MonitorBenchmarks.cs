@@ -11,18 +11,21 @@ namespace Churn.Benchmarks.Monitoring;
 /// <summary>
 /// Events per second through the live monitor, on a generated base of 100,000 customers (about
 /// 20 events each, replayed in time order) with the default model: the whole monitor (dedup,
-/// ordering, live features, probability, level, reasons, alerts) against the live features alone
-/// (the baseline) and against the live features with the probability. Timed per event
-/// (one replay; divide the events by the time). Run alone: <c>--filter *MonitorBenchmarks*</c>.
+/// ordering, live features, probability, level, reasons, alerts) one event at a time and in
+/// batches on all cores, with and without the sample rules, against the live features alone on
+/// one thread (the baseline) and with the probability. Timed per replay (divide the events by the
+/// time). Run alone: <c>--filter *MonitorBenchmarks*</c>.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class MonitorBenchmarks
 {
-    private const int Customers = 20_000;
+    private const int Customers = 100_000;
+    private const int Batch = 512;
     private readonly DateTimeOffset _asOf = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private CustomerEvent[] _events = [];
     private ChurnPipeline _pipeline = null!;
+    private ChurnPipeline _withRules = null!;
     private FeatureBuilder _features = null!;
     private ChurnModel _model = null!;
 
@@ -37,6 +40,8 @@ public class MonitorBenchmarks
         var data = CustomerData.Generate(shape);
         _model = ChurnPipeline.CreateBuilder().WithTrainer(o => o.Folds = 2).Build().Train(data, _asOf.AddDays(-30)).Model;
         _pipeline = ChurnPipeline.CreateBuilder().WithModel(_model).Configure(o => o.PredictValue = false).Build();
+        var rules = Path.Combine(AppContext.BaseDirectory, "churn-rules.json");
+        _withRules = ChurnPipeline.CreateBuilder().WithModel(_model).WithRulesFile(rules).Configure(o => o.PredictValue = false).Build();
         _features = new FeatureBuilder();
         var log = data.Log;
         var all = new List<(long Tick, CustomerEvent Event)>();
@@ -54,24 +59,27 @@ public class MonitorBenchmarks
         Console.WriteLine($"// {Events:N0} events of {log.CustomerCount:N0} customers");
 
         // The state each customer costs once the history is replayed (serialised; in memory add object headers).
-        var live = new Dictionary<CustomerId, LiveCustomer>();
-        foreach (var e in _events)
+        foreach (var (name, pipeline) in new[] { ("without rules", _pipeline), ("with the sample rules", _withRules) })
         {
-            if (!live.TryGetValue(e.CustomerId, out var c))
+            var live = new Dictionary<CustomerId, LiveCustomer>();
+            foreach (var e in _events)
             {
-                live[e.CustomerId] = c = _pipeline.StartLive(e.CustomerId);
+                if (!live.TryGetValue(e.CustomerId, out var c))
+                {
+                    live[e.CustomerId] = c = pipeline.StartLive(e.CustomerId);
+                }
+
+                pipeline.Observe(c, e);
             }
 
-            _pipeline.Observe(c, e);
-        }
+            foreach (var c in live.Values)
+            {
+                pipeline.AssessLive(c, _events[^1].Timestamp, 0);
+            }
 
-        foreach (var c in live.Values)
-        {
-            _pipeline.AssessLive(c, _events[^1].Timestamp, 0);
+            var bytes = live.Values.Select(c => c.SerializedBytes).Order().ToArray();
+            Console.WriteLine($"// state per customer {name}: mean {bytes.Average():N0} bytes, p99 {bytes[(int)(bytes.Length * 0.99)]:N0}, max {bytes[^1]:N0}");
         }
-
-        var bytes = live.Values.Select(c => c.SerializedBytes).Order().ToArray();
-        Console.WriteLine($"// state per customer: mean {bytes.Average():N0} bytes, p99 {bytes[(int)(bytes.Length * 0.99)]:N0}, max {bytes[^1]:N0}");
 
         // Event-to-alert latency as the monitor's own histogram records it (arrival to the alert sent), alerting from medium up so that there are many.
         var latencies = new List<double>();
@@ -140,13 +148,30 @@ public class MonitorBenchmarks
         return p[0];
     }
 
-    [Benchmark(Description = "the monitor (dedup, order, assessment, reasons, alerts), one replay")]
+    [Benchmark(Description = "the monitor (dedup, order, assessment, reasons, alerts), one event at a time, one replay")]
     public long Monitor()
     {
         using var monitor = new ChurnMonitor(_pipeline, new MonitorOptions(), [new InMemoryAlertSink()]);
         foreach (var e in _events)
         {
             monitor.ObserveAsync(e).AsTask().GetAwaiter().GetResult();
+        }
+
+        return monitor.Stats.Events;
+    }
+
+    [Benchmark(Description = "the monitor, batches of 512 on all cores, one replay")]
+    public long MonitorBatches() => Batches(_pipeline);
+
+    [Benchmark(Description = "the monitor with the sample rules, batches of 512 on all cores, one replay")]
+    public long MonitorRulesBatches() => Batches(_withRules);
+
+    private long Batches(ChurnPipeline pipeline)
+    {
+        using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { BatchSize = Batch }, [new InMemoryAlertSink()]);
+        for (var i = 0; i < _events.Length; i += Batch)
+        {
+            monitor.ObserveManyAsync(new ArraySegment<CustomerEvent>(_events, i, Math.Min(Batch, _events.Length - i))).AsTask().GetAwaiter().GetResult();
         }
 
         return monitor.Stats.Events;

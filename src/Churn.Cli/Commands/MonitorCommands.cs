@@ -85,18 +85,28 @@ internal static class MonitorCommands
                 var replayed = Stopwatch.StartNew();
                 TerminalProgress.Status(TerminalProgress.Enabled(output, json), "Replaying events", status =>
                 {
-                    for (var i = start; i < events.Length; i++)
+                    // In batches (applied on all cores), cut at every checkpoint.
+                    var checkpointEvery = parse.GetValue(every);
+                    for (var i = start; i < events.Length;)
                     {
-                        live.ObserveAsync(events[i], ct).AsTask().GetAwaiter().GetResult();
-                        if (store is not null && (i + 1 - start) % parse.GetValue(every) == 0)
+                        var end = Math.Min(events.Length, i + options.BatchSize);
+                        if (store is not null)
                         {
-                            Checkpoint(live, store, i + 1, ct);
+                            end = Math.Min(end, start + ((((i - start) / checkpointEvery) + 1) * checkpointEvery));
                         }
 
-                        if ((i & 0xFFFF) == 0)
+                        live.ObserveManyAsync(new ArraySegment<CustomerEvent>(events, (int)i, (int)(end - i)), ct).AsTask().GetAwaiter().GetResult();
+                        if (store is not null && (end - start) % checkpointEvery == 0)
                         {
-                            status($"Replayed {i:N0} of {events.Length:N0} events");
+                            Checkpoint(live, store, end, ct);
                         }
+
+                        if ((i >> 16) != (end >> 16))
+                        {
+                            status($"Replayed {end:N0} of {events.Length:N0} events");
+                        }
+
+                        i = end;
                     }
                 });
                 await live.FlushAsync(ct).ConfigureAwait(false);

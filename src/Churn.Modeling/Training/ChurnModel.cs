@@ -341,12 +341,14 @@ public sealed class ChurnModel : IChurnScorer
             return;
         }
 
+        // A few rows (a live assessment scores one) are encoded on the stack.
         const int block = 4096;
-        var buffer = new float[Math.Min(n, block) * compiled.FeatureCount];
+        var size = Math.Min(n, block) * compiled.FeatureCount;
+        Span<float> buffer = size <= 1024 ? stackalloc float[size] : new float[size];
         for (var from = 0; from < n; from += block)
         {
             var count = Math.Min(block, n - from);
-            var target = buffer.AsSpan(0, count * compiled.FeatureCount);
+            var target = buffer[..(count * compiled.FeatureCount)];
             EncodeRows(rows.Slice(from * schema.Count, count * schema.Count), schema.Count, slots, target);
             compiled.ScoreSerial(target, probabilities.Slice(from, count));
         }

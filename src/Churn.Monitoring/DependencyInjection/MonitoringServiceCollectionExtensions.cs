@@ -20,18 +20,20 @@ public static class MonitoringServiceCollectionExtensions
     /// </summary>
     /// <param name="churn">The root builder.</param>
     /// <param name="configure">Sets the options; they are validated when the host starts.</param>
+    /// <param name="profiles">Looks up a customer's profile (owner, signup date, attributes) when the monitor first sees them (called from several threads at once); none when null.</param>
     /// <returns>The builder.</returns>
-    public static IChurnBuilder AddMonitoring(this IChurnBuilder churn, Action<MonitorOptions>? configure = null)
+    public static IChurnBuilder AddMonitoring(this IChurnBuilder churn, Action<MonitorOptions>? configure = null, Func<CustomerId, CustomerProfile?>? profiles = null)
     {
         ArgumentNullException.ThrowIfNull(churn);
         var services = churn.Services;
         services.AddOptions<MonitorOptions>().Configure(configure ?? (_ => { })).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonitorOptions>, MonitorOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonitorOptions>, MonitorOptionsRules>());
         services.TryAddSingleton(sp => new ChurnMonitor(
             sp.GetRequiredService<ChurnPipeline>(),
             sp.GetRequiredService<IOptions<MonitorOptions>>().Value,
             sp.GetServices<IAlertSink>(),
-            profiles: null,
+            profiles,
             sp.GetService<TimeProvider>(),
             sp.GetService<ILogger<ChurnMonitor>>(),
             sp.GetService<IMeterFactory>()));
@@ -75,7 +77,7 @@ public static class MonitoringServiceCollectionExtensions
         return churn;
     }
 
-    /// <summary>Runs the registered <see cref="ChurnMonitor"/> as a hosted service (<see cref="MonitorHostedService"/>), checkpointing to the registered <see cref="ICheckpointStore"/> when there is one.</summary>
+    /// <summary>Runs the registered <see cref="ChurnMonitor"/> as a hosted service (<see cref="MonitorHostedService"/>): checkpoints to the registered <see cref="ICheckpointStore"/>, events stored in the registered <see cref="IEventStore"/> before they are applied, changed assessments saved to the registered <see cref="IAssessmentStore"/>, each when there is one.</summary>
     /// <param name="churn">The root builder (with <see cref="AddMonitoring"/>).</param>
     /// <param name="configure">Sets the checkpoint period and name.</param>
     /// <returns>The builder.</returns>
@@ -84,7 +86,7 @@ public static class MonitoringServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(churn);
         var options = new MonitorHostingOptions();
         configure?.Invoke(options);
-        churn.Services.TryAddSingleton(sp => new MonitorHostedService(sp.GetRequiredService<ChurnMonitor>(), options, sp.GetService<ICheckpointStore>(), sp.GetService<TimeProvider>()));
+        churn.Services.TryAddSingleton(sp => new MonitorHostedService(sp.GetRequiredService<ChurnMonitor>(), options, sp.GetService<ICheckpointStore>(), sp.GetService<TimeProvider>(), sp.GetService<IEventStore>(), sp.GetService<IAssessmentStore>()));
         churn.Services.AddHostedService(sp => sp.GetRequiredService<MonitorHostedService>());
         return churn;
     }

@@ -66,6 +66,9 @@ public sealed class SymptomEngine : ISymptomDetector
     private readonly bool _timeDependent;
     private readonly long _reachTicks;
 
+    /// <summary>Per rule, the positions (in <see cref="_used"/>) of the numbers it reads when it is minor; empty for critical rules.</summary>
+    private readonly int[][] _minorNumbers;
+
     /// <summary>Initializes a new instance of the <see cref="SymptomEngine"/> class.</summary>
     /// <param name="rules">The compiled rules.</param>
     /// <param name="options">Threshold, half-life, lookback and step; defaults when null.</param>
@@ -86,6 +89,8 @@ public sealed class SymptomEngine : ISymptomDetector
 
         // How far back an assessment scans (see Instants): the lookback, or with critical rules only at least 90 days.
         _reachTicks = _hasMinor ? _lookbackTicks : Math.Max(_lookbackTicks, 90 * TimeSpan.TicksPerDay);
+        _minorNumbers = [.. rules.Rules.Select(r => r.Rule.Severity != SymptomSeverity.Minor ? [] : r.Condition.Variables
+            .Where(v => v.Type == RuleValueType.Number).Select(v => Array.IndexOf(_used, v.Index)).Distinct().ToArray())];
     }
 
     /// <summary>Initializes a new instance of the <see cref="SymptomEngine"/> class from validated options.</summary>
@@ -130,7 +135,7 @@ public sealed class SymptomEngine : ISymptomDetector
 
     /// <summary>Starts one customer's live symptom state (see <see cref="SymptomState"/>).</summary>
     /// <returns>An empty state.</returns>
-    public SymptomState NewState() => new((_rules.Rules.Count + 7) / 8, _used.Length);
+    public SymptomState NewState() => new((_rules.Rules.Count + 7) / 8);
 
     /// <summary>
     /// Records, in a customer's live state, the grid instants before <paramref name="before"/> that a
@@ -187,7 +192,7 @@ public sealed class SymptomEngine : ISymptomDetector
             instants.Add(g);
         }
 
-        var reader = new Reader(_rules, _used, _timeDependent, current, null);
+        var reader = new Reader(_rules, _used, _timeDependent, current, null, _minorNumbers);
         reader.Load(instants);
         try
         {
@@ -195,7 +200,7 @@ public sealed class SymptomEngine : ISymptomDetector
             for (var k = 0; k < instants.Count; k++)
             {
                 reader.Evaluate(k, fired);
-                state.Add(fired, reader.Numbers);
+                state.Add(fired, reader.Pack(fired));
             }
         }
         finally
@@ -222,7 +227,7 @@ public sealed class SymptomEngine : ISymptomDetector
     private List<Symptom> Detect(ICustomerHistory history, SymptomState? recorded)
     {
         var asOf = history.AsOf.UtcTicks;
-        var reader = new Reader(_rules, _used, _timeDependent, history, recorded, _stepTicks);
+        var reader = new Reader(_rules, _used, _timeDependent, history, recorded, _minorNumbers, _stepTicks);
         var n = _rules.Rules.Count;
         var fired = new bool[n];
         var symptoms = new List<Symptom>();
@@ -411,13 +416,15 @@ public sealed class SymptomEngine : ISymptomDetector
         private int _count = -1;
         private readonly bool _timeDependent;
         private readonly SymptomState? _recorded;
+        private readonly int[][] _minorNumbers;
         private readonly long _step;
         private int _prefix;
         private RuleInput _input;
 
-        public Reader(CompiledRuleSet rules, int[] used, bool timeDependent, ICustomerHistory history, SymptomState? recorded, long step = 0)
+        public Reader(CompiledRuleSet rules, int[] used, bool timeDependent, ICustomerHistory history, SymptomState? recorded, int[][] minorNumbers, long step = 0)
         {
             _recorded = recorded;
+            _minorNumbers = minorNumbers;
             _step = step;
             _timeDependent = timeDependent;
             _rules = rules;
@@ -500,10 +507,26 @@ public sealed class SymptomEngine : ISymptomDetector
                     throw new InvalidOperationException($"The live symptom state does not reach back to {_instants[k]:O}: record each event's instant before adding the event.");
                 }
 
-                var values = _recorded.Get((int)index, fired);
+                var packed = _recorded.Get((int)index, fired);
                 for (var i = 0; i < _inputSlots.Length; i++)
                 {
-                    _input.Numbers[_inputSlots[i]] = values is null ? double.NaN : values[i];
+                    _input.Numbers[_inputSlots[i]] = double.NaN;
+                }
+
+                // The numbers of the minor rules that held, each once, in the order Pack wrote them.
+                Span<bool> seen = stackalloc bool[_inputSlots.Length];
+                seen.Clear();
+                var j = 0;
+                for (var r = 0; r < fired.Length && packed is not null; r++)
+                {
+                    foreach (var p in fired[r] ? _minorNumbers[r] : [])
+                    {
+                        if (!seen[p] && j < packed.Length)
+                        {
+                            seen[p] = true;
+                            _input.Numbers[_inputSlots[p]] = packed[j++];
+                        }
+                    }
                 }
 
                 return;
@@ -518,16 +541,25 @@ public sealed class SymptomEngine : ISymptomDetector
             _rules.Evaluate(_input, fired);
         }
 
-        /// <summary>The numbers the rules read at the instant last evaluated (a copy).</summary>
-        public double[] Numbers()
+        /// <summary>The numbers the minor rules that held read at the instant last evaluated, each once (what their words need later); null when none held.</summary>
+        public double[]? Pack(ReadOnlySpan<bool> fired)
         {
-            var values = new double[_inputSlots.Length];
-            for (var i = 0; i < values.Length; i++)
+            List<double>? packed = null;
+            Span<bool> seen = stackalloc bool[_inputSlots.Length];
+            seen.Clear();
+            for (var r = 0; r < fired.Length; r++)
             {
-                values[i] = _input.Numbers[_inputSlots[i]];
+                foreach (var p in fired[r] ? _minorNumbers[r] : [])
+                {
+                    if (!seen[p])
+                    {
+                        seen[p] = true;
+                        (packed ??= []).Add(_input.Numbers[_inputSlots[p]]);
+                    }
+                }
             }
 
-            return values;
+            return packed?.ToArray();
         }
 
         /// <summary>Evaluates the rules at one instant, read on its own.</summary>

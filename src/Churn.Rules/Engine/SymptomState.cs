@@ -11,29 +11,38 @@ namespace Churn.Rules;
 /// (<see cref="SymptomEngine.Record"/>), so that <see cref="SymptomEngine.Detect(SymptomState, Churn.Abstractions.ICustomerHistory)"/>
 /// finds, without the customer's history, the symptoms the batch detector finds from it.
 /// </summary>
-/// <remarks>Made by <see cref="SymptomEngine.NewState"/>; a byte per eight rules per grid instant, plus the rules' numbers at instants where a rule held. Not thread-safe: one writer per customer.</remarks>
+/// <remarks>Made by <see cref="SymptomEngine.NewState"/>; a byte per eight rules per grid instant, plus, at instants where a minor rule held, the numbers those rules read (what the words of a recapitulative symptom's parts show). Not thread-safe: one writer per customer.</remarks>
 public sealed class SymptomState
 {
     private const byte Format = 1;
-    private const int HeaderBytes = 1 + 8 + 8 + 4 + 2 + 2;
+    private const int HeaderBytes = 1 + 8 + 8 + 4 + 2;
     private readonly List<byte> _masks = [];
     private readonly List<double[]?> _values = [];
 
-    internal SymptomState(int maskBytes, int width)
+    internal SymptomState(int maskBytes)
     {
         MaskBytes = maskBytes;
-        Width = width;
     }
 
     /// <summary>Gets the number of grid instants recorded.</summary>
     public int Count => _values.Count;
 
     /// <summary>Gets the size of the serialised state in bytes.</summary>
-    public int SerializedBytes => HeaderBytes + _masks.Count + (_values.Count(v => v is not null) * 8 * Width);
+    public int SerializedBytes
+    {
+        get
+        {
+            var bytes = HeaderBytes + _masks.Count;
+            for (var i = 0; i < _values.Count; i++)
+            {
+                bytes += AnyHeld(i) ? 2 + (8 * (_values[i]?.Length ?? 0)) : 0;
+            }
+
+            return bytes;
+        }
+    }
 
     internal int MaskBytes { get; }
-
-    internal int Width { get; }
 
     /// <summary>Gets or sets the instant up to which (excluded) the grid is recorded: the latest event's (long.MinValue before the first).</summary>
     internal long Until { get; set; } = long.MinValue;
@@ -54,13 +63,12 @@ public sealed class SymptomState
 
         var count = BinaryPrimitives.ReadInt32LittleEndian(bytes[17..]);
         var maskBytes = BinaryPrimitives.ReadUInt16LittleEndian(bytes[21..]);
-        var width = BinaryPrimitives.ReadUInt16LittleEndian(bytes[23..]);
         if (count < 0 || maskBytes == 0 || bytes.Length < HeaderBytes + ((long)count * maskBytes))
         {
             throw new FormatException("The live symptom state is truncated or damaged.");
         }
 
-        var state = new SymptomState(maskBytes, width)
+        var state = new SymptomState(maskBytes)
         {
             Until = BinaryPrimitives.ReadInt64LittleEndian(bytes[1..]),
             First = BinaryPrimitives.ReadInt64LittleEndian(bytes[9..]),
@@ -76,15 +84,17 @@ public sealed class SymptomState
                 continue;
             }
 
-            if (bytes.Length < at + (8 * width))
+            var width = bytes.Length >= at + 2 ? BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]) : -1;
+            if (width < 0 || bytes.Length < at + 2 + (8 * width))
             {
                 throw new FormatException("The live symptom state is truncated or damaged.");
             }
 
-            var values = new double[width];
+            at += 2;
+            double[]? values = width == 0 ? null : new double[width];
             for (var k = 0; k < width; k++, at += 8)
             {
-                values[k] = BinaryPrimitives.ReadDoubleLittleEndian(bytes[at..]);
+                values![k] = BinaryPrimitives.ReadDoubleLittleEndian(bytes[at..]);
             }
 
             state._values.Add(values);
@@ -104,20 +114,22 @@ public sealed class SymptomState
         BinaryPrimitives.WriteInt64LittleEndian(span[9..], First);
         BinaryPrimitives.WriteInt32LittleEndian(span[17..], Count);
         BinaryPrimitives.WriteUInt16LittleEndian(span[21..], (ushort)MaskBytes);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[23..], (ushort)Width);
         var at = HeaderBytes;
         for (var i = 0; i < _masks.Count; i++)
         {
             span[at++] = _masks[i];
         }
 
-        foreach (var values in _values)
+        for (var i = 0; i < _values.Count; i++)
         {
-            if (values is null)
+            if (!AnyHeld(i))
             {
                 continue;
             }
 
+            var values = _values[i] ?? [];
+            BinaryPrimitives.WriteUInt16LittleEndian(span[at..], (ushort)values.Length);
+            at += 2;
             foreach (var v in values)
             {
                 BinaryPrimitives.WriteDoubleLittleEndian(span[at..], v);
@@ -149,10 +161,9 @@ public sealed class SymptomState
         First += n * step;
     }
 
-    /// <summary>Records the next grid instant: which rules held, and (when one did) the numbers they read.</summary>
-    internal void Add(ReadOnlySpan<bool> fired, Func<double[]> values)
+    /// <summary>Records the next grid instant: which rules held, and the numbers the engine keeps for them (null for none).</summary>
+    internal void Add(ReadOnlySpan<bool> fired, double[]? values)
     {
-        var any = false;
         for (var b = 0; b < MaskBytes; b++)
         {
             byte mask = 0;
@@ -161,17 +172,16 @@ public sealed class SymptomState
                 if (fired[(b * 8) + bit])
                 {
                     mask |= (byte)(1 << bit);
-                    any = true;
                 }
             }
 
             _masks.Add(mask);
         }
 
-        _values.Add(any ? values() : null);
+        _values.Add(values);
     }
 
-    /// <summary>Reads back the i-th recorded instant: which rules held, and the numbers they read (null when none held).</summary>
+    /// <summary>Reads back the i-th recorded instant: which rules held, and the numbers kept for them (null for none).</summary>
     internal double[]? Get(int i, Span<bool> fired)
     {
         for (var r = 0; r < fired.Length; r++)
