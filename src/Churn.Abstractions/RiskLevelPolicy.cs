@@ -86,6 +86,9 @@ public sealed class RiskLevelPolicy
 {
     private readonly RiskLevelPolicyOptions _options;
 
+    /// <summary>The reason sentences by level and rounded probability, written when first needed (a benign race: any thread may write an equal one).</summary>
+    private readonly string?[] _sentences = new string?[4 * 1001];
+
     /// <summary>Initializes a new instance of the <see cref="RiskLevelPolicy"/> class.</summary>
     /// <param name="options">The cut-offs and symptom levels; defaults when null.</param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -230,7 +233,25 @@ public sealed class RiskLevelPolicy
     private string ByProbability(double p, RiskLevel level)
     {
         // Rounded, then written in the shortest form: as "0.###" would, without parsing a format for every customer.
+        // There are 1,001 rounded probabilities per level: each sentence is written once (a live monitor decides on every event).
         var q = Math.Round(p, 3) + 0.0;
+        var index = q is >= 0 and <= 1 && (int)level < 4 ? ((int)level * 1001) + (int)Math.Round(q * 1000) : -1;
+        if (index >= 0 && _sentences[index] is { } known)
+        {
+            return known;
+        }
+
+        var sentence = Sentence(q, level);
+        if (index >= 0)
+        {
+            _sentences[index] = sentence;
+        }
+
+        return sentence;
+    }
+
+    private string Sentence(double q, RiskLevel level)
+    {
         return level switch
         {
             RiskLevel.Critical => string.Create(CultureInfo.InvariantCulture, $"probability {q} is at least the critical cut-off {Math.Round(_options.Critical, 3)}"),

@@ -204,8 +204,9 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Hold(customerEvent, arrived);
-            await ApplyAsync(Released(), cancellationToken).ConfigureAwait(false);
+            _ready.Clear();
+            Take(customerEvent, arrived);
+            await ApplyAsync(_ready, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -224,12 +225,14 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Each event is taken as if it came alone (the same events let go in the same order), then the batch is applied.
+            _ready.Clear();
             foreach (var e in events)
             {
-                Hold(e ?? throw new ArgumentException("An event is null.", nameof(events)), arrived);
+                Take(e ?? throw new ArgumentException("An event is null.", nameof(events)), arrived);
             }
 
-            await ApplyAsync(Released(), cancellationToken).ConfigureAwait(false);
+            await ApplyAsync(_ready, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -320,7 +323,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
                 {
                     if (slot.AssessedAt <= asOf.UtcTicks && (slot.Live.LastEvent is not { } last || last <= asOf))
                     {
-                        Decide(slot, _pipeline.AssessLive(slot.Live, asOf, 0), started, 0, tally, alerts);
+                        Decide(slot, _pipeline.LevelLive(slot.Live, asOf), asOf.UtcTicks, started, 0, tally, alerts);
                     }
                 }
             });
@@ -450,9 +453,8 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
 
                 if (slot.AssessedAt != long.MinValue)
                 {
-                    slot.Current = _pipeline.AssessLive(live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero), 0);
-                    slot.Complete = false;
-                    _tally.ByLevel[(int)slot.Current.Level]++;
+                    slot.Decided = _pipeline.LevelLive(live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero));
+                    _tally.ByLevel[(int)slot.Decided.Value.Level]++;
                 }
 
                 ShardOf(id)[id] = slot;
@@ -566,26 +568,24 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     private static int ShardIndex(CustomerId id) =>
         (int)(System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(id.Value.AsSpan())) % Shards);
 
-    /// <summary>Holds an event for reordering.</summary>
-    private void Hold(CustomerEvent e, long arrived)
+    /// <summary>Takes an event: held for reordering, and every held event the tolerance now lets go added to <see cref="_ready"/> in time order (then arrival order). An event nothing is held before and that can go at once skips the queue.</summary>
+    private void Take(CustomerEvent e, long arrived)
     {
         var tick = e.Timestamp.UtcTicks;
-        _pending.Enqueue((e, arrived), (tick, _sequence++));
+        _sequence++;
         _maxSeen = Math.Max(_maxSeen, tick);
-    }
-
-    /// <summary>The events held that the reorder tolerance lets go, in time order (then arrival order).</summary>
-    private List<(CustomerEvent Event, long Arrived)> Released()
-    {
         var release = _maxSeen - _options.ReorderTolerance.Ticks;
-        var ready = _ready;
-        ready.Clear();
-        while (_pending.TryPeek(out _, out var key) && key.Ticks <= release)
+        if (_pending.Count == 0 && tick <= release)
         {
-            ready.Add(_pending.Dequeue());
+            _ready.Add((e, arrived));
+            return;
         }
 
-        return ready;
+        _pending.Enqueue((e, arrived), (tick, _sequence));
+        while (_pending.TryPeek(out _, out var key) && key.Ticks <= release)
+        {
+            _ready.Add(_pending.Dequeue());
+        }
     }
 
     /// <summary>Applies events in order: each customer's events in order on one thread (customers shared out by shard), then the alerts sent in the events' order.</summary>
@@ -631,43 +631,42 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     /// <summary>Runs the work of each shard (null for none), in parallel when there is enough of it; adds up the counts and gathers the alerts raised.</summary>
     private List<Raised> InShards<T>(IReadOnlyList<T>?[] work, Action<IReadOnlyList<T>, Tally, List<Raised>> body)
     {
-        var tallies = new Tally[Shards];
-        var raised = new List<Raised>[Shards];
+        // One part per thread, each taking every n-th shard (the shards are even by the hash): few hand-overs per batch.
         var total = work.Sum(w => w?.Count ?? 0);
-        void Run(int s)
+        var threads = _options.MaxDegreeOfParallelism == 1 || total < 64 ? 1 : Math.Min(Shards, _options.MaxDegreeOfParallelism > 0 ? _options.MaxDegreeOfParallelism : Environment.ProcessorCount);
+        var tallies = new Tally[threads];
+        var raised = new List<Raised>[threads];
+        void Run(int part)
         {
-            if (work[s] is { Count: > 0 } items)
+            (tallies[part], raised[part]) = (new Tally(), []);
+            for (var s = part; s < Shards; s += threads)
             {
-                (tallies[s], raised[s]) = (new Tally(), []);
-                body(items, tallies[s], raised[s]);
+                if (work[s] is { Count: > 0 } items)
+                {
+                    body(items, tallies[part], raised[part]);
+                }
             }
         }
 
-        if (_options.MaxDegreeOfParallelism == 1 || total < 64)
+        if (threads == 1)
         {
-            for (var s = 0; s < Shards; s++)
-            {
-                Run(s);
-            }
+            Run(0);
         }
         else
         {
-            Parallel.For(0, Shards, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxDegreeOfParallelism }, Run);
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, Run);
         }
 
         var all = new Tally();
         foreach (var t in tallies)
         {
-            if (t is not null)
-            {
-                all.Add(t);
-                all.LateExamples.AddRange(t.LateExamples);
-            }
+            all.Add(t);
+            all.LateExamples.AddRange(t.LateExamples);
         }
 
         _tally.Add(all);
         AddLateExamples(all);
-        return [.. raised.Where(r => r is not null).SelectMany(r => r)];
+        return [.. raised.SelectMany(r => r)];
     }
 
     /// <summary>Keeps the first late events of a batch (in the batch's order), up to the number kept.</summary>
@@ -723,26 +722,25 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
 
         // As of the event, or of a later reassessment by the clock that the event falls before.
         var asOf = new DateTimeOffset(Math.Max(slot.AssessedAt, e.Timestamp.UtcTicks), TimeSpan.Zero);
-        Decide(slot, _pipeline.AssessLive(slot.Live, asOf, 0), arrived, order, tally, raised);
+        Decide(slot, _pipeline.LevelLive(slot.Live, asOf), asOf.UtcTicks, arrived, order, tally, raised);
     }
 
     /// <summary>Takes a customer's new assessment: the counts by level, and an alert when the level rose to the alert level or a critical symptom began (each outside its cooldown).</summary>
-    private void Decide(Slot slot, RiskAssessment assessment, long arrived, long order, Tally tally, List<Raised> raised)
+    private void Decide(Slot slot, LiveLevel decided, long now, long arrived, long order, Tally tally, List<Raised> raised)
     {
-        var previous = slot.Current?.Level;
-        var held = slot.Current?.Symptoms;
+        var previous = slot.Decided?.Level;
+        var held = slot.Decided?.Symptoms;
         if (previous is { } p)
         {
             tally.ByLevel[(int)p]--;
         }
 
-        tally.ByLevel[(int)assessment.Level]++;
-        slot.Changed |= slot.Current is not { } old || old.Level != assessment.Level || old.Probability != assessment.Probability || old.Symptoms.Count != assessment.Symptoms.Count;
-        slot.Current = assessment;
-        slot.Complete = false;
-        slot.AssessedAt = assessment.AsOf.UtcTicks;
-        var level = assessment.Level;
-        var now = assessment.AsOf.UtcTicks;
+        tally.ByLevel[(int)decided.Level]++;
+        slot.Changed |= slot.Decided is not { } old || old.Level != decided.Level || old.Probability != decided.Probability || old.Symptoms.Count != decided.Symptoms.Count;
+        slot.Decided = decided;
+        slot.Current = null;
+        slot.AssessedAt = now;
+        var level = decided.Level;
         if (level == RiskLevel.Churned)
         {
             return;
@@ -751,7 +749,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         // An alert when the level rises to the alert level or above, else when a critical symptom begins (each with its cooldown).
         var risen = level >= _options.AlertLevel && !(previous is { } before && before != RiskLevel.Churned && level <= before) && now >= slot.CooldownUntil[(int)level];
         Symptom? cause = null;
-        foreach (var s in assessment.Symptoms)
+        foreach (var s in decided.Symptoms)
         {
             if (s.Severity == SymptomSeverity.Critical && !(held?.Any(h => h.Severity == SymptomSeverity.Critical && h.RuleId == s.RuleId) ?? false)
                 && !(slot.SymptomCooldowns?.TryGetValue(s.RuleId, out var until) == true && now < until))
@@ -771,13 +769,13 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             slot.CooldownUntil[(int)level] = now + _options.Cooldown.Ticks;
         }
 
-        assessment = Complete(slot)!;
+        var assessment = Complete(slot)!;
         var from = previous is { } was ? RiskLevelPolicy.Name(was) : "new";
         var name = RiskLevelPolicy.Name(level);
         var probability = assessment.Probability is { } q ? $" (probability {q.Value:P0})" : string.Empty;
         var message = cause is null
             ? $"churn risk rose from {from} to {name}{probability}: {assessment.LevelReason}"
-            : $"critical symptom at level {name}{probability}: {cause.Explanation}";
+            : $"critical symptom at level {name}{probability}: {assessment.Symptoms.First(s => s.Severity == SymptomSeverity.Critical && s.RuleId == cause.RuleId).Explanation}";
 
         // The customer's owner, else the team of their segment, else the default owner.
         var owner = assessment.Owner
@@ -821,13 +819,12 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>The slot's assessment with its reasons: computed on every event without them (the words cost more than the probability), and completed, at the same instant, when asked for or alerted on.</summary>
+    /// <summary>The slot's whole assessment (reasons, words, value, segment): on every event only the level, probability and symptoms are decided (<see cref="ChurnPipeline.LevelLive"/>); the assessment is made, at the same instant, when asked for or alerted on.</summary>
     private RiskAssessment? Complete(Slot slot)
     {
-        if (slot.Current is { } current && !slot.Complete)
+        if (slot.Current is null && slot.Decided is not null)
         {
-            slot.Current = current.Level == RiskLevel.Churned ? current : _pipeline.AssessLive(slot.Live, current.AsOf);
-            slot.Complete = true;
+            slot.Current = _pipeline.AssessLive(slot.Live, new DateTimeOffset(slot.AssessedAt, TimeSpan.Zero));
         }
 
         return slot.Current;
@@ -865,10 +862,11 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     {
         public LiveCustomer Live { get; } = live;
 
-        public RiskAssessment? Current { get; set; }
+        /// <summary>Gets or sets the level, probability and symptoms decided at <see cref="AssessedAt"/>; null before the first event.</summary>
+        public LiveLevel? Decided { get; set; }
 
-        /// <summary>Gets or sets a value indicating whether <see cref="Current"/> carries its reasons.</summary>
-        public bool Complete { get; set; }
+        /// <summary>Gets or sets the whole assessment at <see cref="AssessedAt"/>, once made (null until asked for).</summary>
+        public RiskAssessment? Current { get; set; }
 
         /// <summary>Gets or sets a value indicating whether the level, probability or symptoms changed since <see cref="TakeChangedAsync"/> last took it.</summary>
         public bool Changed { get; set; }

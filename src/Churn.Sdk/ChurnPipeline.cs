@@ -206,6 +206,65 @@ public sealed class ChurnPipeline
     /// <exception cref="UnknownCustomerException">Nothing is known about the customer at the instant (no event, no signup before it).</exception>
     public RiskAssessment AssessLive(LiveCustomer customer, DateTimeOffset asOf, int? reasons = null)
     {
+        var top = reasons ?? _parts.Options.Reasons;
+        ArgumentOutOfRangeException.ThrowIfNegative(top, nameof(reasons));
+        var array = LiveRowArray();
+        Span<double> row = array ?? stackalloc double[_parts.Features.Schema.Count];
+        var live = Live(customer, asOf, row, array, top, words: true);
+        var profile = customer.Profile;
+        var value = LiveValue(customer, profile, asOf.UtcTicks);
+        var assessment = live.Status.Churned
+            ? new RiskAssessment(customer.CustomerId, asOf, null, RiskLevel.Churned)
+            {
+                LevelReason = live.Decision.Reason,
+                Value = value,
+                Owner = profile?.Owner,
+                ChurnedAt = live.Status.ChurnedAt,
+            }
+            : new RiskAssessment(customer.CustomerId, asOf, live.Probability is { } q ? new ChurnProbability(q) : null, live.Decision.Level)
+            {
+                LevelReason = live.Decision.Reason,
+                Reasons = live.Reasons,
+                Symptoms = live.Symptoms,
+                Value = value,
+                Owner = profile?.Owner,
+            };
+        if (_parts.Segmenter is { } segmenter)
+        {
+            assessment = assessment with { Segment = segmenter.Segment(new CustomerSnapshot(customer.CustomerId, asOf, _parts.Features.Schema, array!), profile, assessment) };
+        }
+
+        return assessment;
+    }
+
+    /// <summary>
+    /// What <see cref="AssessLive"/> decides, without the words, the value or the segment: the
+    /// level, the probability and the symptoms (their ids, severities, instants and weights, with
+    /// empty explanations). A live monitor decides on every event with this, and asks for the whole
+    /// assessment when it alerts; it costs a fraction (no text is written).
+    /// </summary>
+    /// <param name="customer">The customer's state.</param>
+    /// <param name="asOf">The instant; not before the latest event observed.</param>
+    /// <returns>The level, probability and symptoms: <see cref="AssessLive"/>'s at the same instant.</returns>
+    /// <exception cref="UnknownCustomerException">Nothing is known about the customer at the instant.</exception>
+    public LiveLevel LevelLive(LiveCustomer customer, DateTimeOffset asOf)
+    {
+        var array = LiveRowArray();
+        Span<double> row = array ?? stackalloc double[_parts.Features.Schema.Count];
+        var live = Live(customer, asOf, row, array, 0, words: false);
+        return live.Status.Churned ? new LiveLevel(RiskLevel.Churned, null, []) : new LiveLevel(live.Decision.Level, live.Probability, live.Symptoms);
+    }
+
+    /// <summary>The row as an array when a snapshot must carry it (a host's scorer, a segmenter, a very wide schema); null when the stack holds it.</summary>
+    private double[]? LiveRowArray()
+    {
+        var count = _parts.Features.Schema.Count;
+        return (_parts.Model is null && _parts.Scorer is not null) || _parts.Segmenter is not null || count > 512 ? new double[count] : null;
+    }
+
+    /// <summary>The features, the churn status, the probability (and reasons), the symptoms and the level of a live customer at an instant.</summary>
+    private LiveDecision Live(LiveCustomer customer, DateTimeOffset asOf, Span<double> row, double[]? array, int top, bool words)
+    {
         ArgumentNullException.ThrowIfNull(customer);
         var profile = customer.Profile;
         var now = asOf.UtcTicks;
@@ -215,67 +274,35 @@ public sealed class ChurnPipeline
         }
 
         var schema = _parts.Features.Schema;
-
-        // The row lives on the stack unless a snapshot must carry it (a host's scorer, a segmenter).
-        var snapshotNeeded = (_parts.Model is null && _parts.Scorer is not null) || _parts.Segmenter is not null || schema.Count > 512;
-        var array = snapshotNeeded ? new double[schema.Count] : null;
-        Span<double> row = array ?? stackalloc double[schema.Count];
         _parts.Features.Compute(customer.Features, asOf, profile, row);
-        var value = LiveValue(customer, profile, now);
-        RiskAssessment assessment;
-        if (LiveStatus(customer, now) is { Churned: true } status)
+        var status = LiveStatus(customer, now);
+        if (status.Churned)
         {
-            var decision = RiskLevelPolicy.Churned(status.ChurnedAt!.Value, status.How!);
-            assessment = new RiskAssessment(customer.CustomerId, asOf, null, RiskLevel.Churned)
-            {
-                LevelReason = decision.Reason,
-                Value = value,
-                Owner = profile?.Owner,
-                ChurnedAt = status.ChurnedAt,
-            };
-        }
-        else
-        {
-            double? p = null;
-            IReadOnlyList<RiskReason> why = [];
-            var top = reasons ?? _parts.Options.Reasons;
-            ArgumentOutOfRangeException.ThrowIfNegative(top, nameof(reasons));
-            if (_parts.Model is { } model)
-            {
-                Span<double> probability = stackalloc double[1];
-                model.Score(schema, row, probability);
-                p = Math.Clamp(probability[0], 0, 1);
-                why = top > 0 ? model.Explain(schema, row.ToArray(), top)[0] : [];
-            }
-            else if (_parts.Scorer is { } scorer)
-            {
-                var snapshot = new CustomerSnapshot(customer.CustomerId, asOf, schema, array!);
-                var probability = new double[1];
-                scorer.Score([snapshot], probability);
-                p = Math.Clamp(probability[0], 0, 1);
-                why = top > 0 ? scorer.Explain([snapshot], top)[0] : [];
-            }
-
-            IReadOnlyList<Symptom> symptoms = _parts.Symptoms is SymptomEngine engine && customer.Symptoms is { } state
-                ? engine.Detect(state, new LiveHistory(this, customer, asOf))
-                : [];
-            var decision = Policy.Decide(p, symptoms);
-            assessment = new RiskAssessment(customer.CustomerId, asOf, p is { } q ? new ChurnProbability(q) : null, decision.Level)
-            {
-                LevelReason = decision.Reason,
-                Reasons = why,
-                Symptoms = symptoms,
-                Value = value,
-                Owner = profile?.Owner,
-            };
+            return new LiveDecision(status, null, [], [], RiskLevelPolicy.Churned(status.ChurnedAt!.Value, status.How!));
         }
 
-        if (_parts.Segmenter is { } segmenter)
+        double? p = null;
+        IReadOnlyList<RiskReason> why = [];
+        if (_parts.Model is { } model)
         {
-            assessment = assessment with { Segment = segmenter.Segment(new CustomerSnapshot(customer.CustomerId, asOf, schema, array!), profile, assessment) };
+            Span<double> probability = stackalloc double[1];
+            model.Score(schema, row, probability);
+            p = Math.Clamp(probability[0], 0, 1);
+            why = top > 0 ? model.Explain(schema, row.ToArray(), top)[0] : [];
+        }
+        else if (_parts.Scorer is { } scorer)
+        {
+            var snapshot = new CustomerSnapshot(customer.CustomerId, asOf, schema, array!);
+            var probability = new double[1];
+            scorer.Score([snapshot], probability);
+            p = Math.Clamp(probability[0], 0, 1);
+            why = top > 0 ? scorer.Explain([snapshot], top)[0] : [];
         }
 
-        return assessment;
+        IReadOnlyList<Symptom> symptoms = _parts.Symptoms is SymptomEngine engine && customer.Symptoms is { } state
+            ? engine.Detect(state, new LiveHistory(this, customer, asOf), words)
+            : [];
+        return new LiveDecision(status, p, why, symptoms, Policy.Decide(p, symptoms));
     }
 
     /// <summary>A live customer's features seen as a history that can be read from their latest event on (what the symptom engine reads live).</summary>
@@ -310,6 +337,9 @@ public sealed class ChurnPipeline
             pipeline._parts.Features.Compute(customer.Features, instant, Profile, values);
         }
     }
+
+    /// <summary>What a live assessment decides before the value and the segment are added.</summary>
+    private readonly record struct LiveDecision(ChurnStatus Status, double? Probability, IReadOnlyList<RiskReason> Reasons, IReadOnlyList<Symptom> Symptoms, RiskLevelDecision Decision);
 
     /// <summary>The churn status the label builder reads from the whole history, from the live totals.</summary>
     private ChurnStatus LiveStatus(LiveCustomer c, long now)

@@ -138,3 +138,9 @@ public sealed class LiveCustomer
         Symptoms.WriteTo(output);
     }
 }
+
+/// <summary>What a live assessment decides, without its words: see <see cref="ChurnPipeline.LevelLive"/>.</summary>
+/// <param name="Level">The risk level.</param>
+/// <param name="Probability">The calibrated probability; null for a churned customer or without a model.</param>
+/// <param name="Symptoms">The symptoms, with empty explanations.</param>
+public readonly record struct LiveLevel(RiskLevel Level, double? Probability, IReadOnlyList<Symptom> Symptoms);

@@ -80,8 +80,19 @@ public sealed class LiveAssessmentTests
 
                 return Same(ordered[^1].Timestamp) && instants.Skip(k).All(Same);
 
-                bool Same(DateTimeOffset at) =>
-                    Generators.Canonicalize(pipeline.AssessLive(live, at)) == Generators.Canonicalize(pipeline.Assess(data, id, at));
+                // The whole assessment is the batch's; the level alone (what a monitor decides on) is the assessment's without the words.
+                bool Same(DateTimeOffset at)
+                {
+                    var assessed = pipeline.AssessLive(live, at);
+                    var lean = pipeline.LevelLive(live, at);
+                    return Generators.Canonicalize(assessed) == Generators.Canonicalize(pipeline.Assess(data, id, at))
+                        && lean.Level == assessed.Level
+                        && lean.Probability == assessed.Probability?.Value
+                        && lean.Symptoms.Select(Lean).SequenceEqual(assessed.Symptoms.Select(Lean))
+                        && lean.Symptoms.All(s => s.Explanation.Length == 0);
+                }
+
+                static string Lean(Symptom s) => $"{s.RuleId} {s.Severity} {s.FiredAt:O} {s.Weight:R} [{string.Join(", ", s.Components.Select(Lean))}]";
             });
         });
 

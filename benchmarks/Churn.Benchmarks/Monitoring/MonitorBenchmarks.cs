@@ -32,7 +32,15 @@ public class MonitorBenchmarks
     /// <summary>Gets the number of events replayed per invocation (set in setup).</summary>
     public static int Events { get; private set; } = 1;
 
-    [GlobalSetup]
+    /// <summary>The data and models, and (once, in the baseline's process) the state sizes and the event-to-alert latency.</summary>
+    [GlobalSetup(Target = nameof(LiveFeatures))]
+    public void SetupWithFigures()
+    {
+        Setup();
+        Figures();
+    }
+
+    [GlobalSetup(Targets = [nameof(LiveProbability), nameof(Monitor), nameof(MonitorBatches), nameof(MonitorBigBatches), nameof(MonitorRulesBatches)])]
     public void Setup()
     {
         var shape = BenchData.Shape(Customers);
@@ -57,7 +65,10 @@ public class MonitorBenchmarks
         _events = [.. all.OrderBy(e => e.Tick).Select(e => e.Event)];
         Events = _events.Length;
         Console.WriteLine($"// {Events:N0} events of {log.CustomerCount:N0} customers");
+    }
 
+    private void Figures()
+    {
         // The state each customer costs once the history is replayed (serialised; in memory add object headers).
         foreach (var (name, pipeline) in new[] { ("without rules", _pipeline), ("with the sample rules", _withRules) })
         {
@@ -163,15 +174,18 @@ public class MonitorBenchmarks
     [Benchmark(Description = "the monitor, batches of 512 on all cores, one replay")]
     public long MonitorBatches() => Batches(_pipeline);
 
+    [Benchmark(Description = "the monitor, batches of 4,096 on all cores, one replay")]
+    public long MonitorBigBatches() => Batches(_pipeline, 4_096);
+
     [Benchmark(Description = "the monitor with the sample rules, batches of 512 on all cores, one replay")]
     public long MonitorRulesBatches() => Batches(_withRules);
 
-    private long Batches(ChurnPipeline pipeline)
+    private long Batches(ChurnPipeline pipeline, int size = Batch)
     {
-        using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { BatchSize = Batch }, [new InMemoryAlertSink()]);
-        for (var i = 0; i < _events.Length; i += Batch)
+        using var monitor = new ChurnMonitor(pipeline, new MonitorOptions { BatchSize = size }, [new InMemoryAlertSink()]);
+        for (var i = 0; i < _events.Length; i += size)
         {
-            monitor.ObserveManyAsync(new ArraySegment<CustomerEvent>(_events, i, Math.Min(Batch, _events.Length - i))).AsTask().GetAwaiter().GetResult();
+            monitor.ObserveManyAsync(new ArraySegment<CustomerEvent>(_events, i, Math.Min(size, _events.Length - i))).AsTask().GetAwaiter().GetResult();
         }
 
         return monitor.Stats.Events;

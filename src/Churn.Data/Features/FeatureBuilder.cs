@@ -305,11 +305,12 @@ public sealed partial class FeatureBuilder
         var ticks = whole.Ticks;
         var codes = whole.TypeCodes;
         var amounts = whole.Amounts;
-        var reach = 2 * _spans[^1];
-        Span<double> acc = stackalloc double[_windows.Length * PerWindow];
+        var w = _windows.Length;
+        Span<double> acc = stackalloc double[w * PerWindow];
+        Span<int> first = stackalloc int[w];
+        first.Clear();
         var life = Lifetime.Empty;
         var enter = 0;
-        var first = 0;
         for (var r = 0; r < instants.Length; r++)
         {
             var g = instants[r];
@@ -323,15 +324,21 @@ public sealed partial class FeatureBuilder
                 life.Absorb(role[codes[enter]], ticks[enter], amounts[enter]);
             }
 
-            // Older events fall in no window (AddToWindows would add nothing for them).
-            for (; first < enter && g - ticks[first] >= reach; first++)
-            {
-            }
-
+            // Each window sums the events it sees, oldest first: the additions AddToWindows makes to
+            // that window's sums, in the same order, so the row is the snapshot's bit for bit.
             acc.Clear();
-            for (var i = first; i < enter; i++)
+            for (var k = 0; k < w; k++)
             {
-                AddToWindows(acc, g - ticks[i], role[codes[i]], amounts[i]);
+                var span = _spans[k];
+                for (; first[k] < enter && g - ticks[first[k]] >= 2 * span; first[k]++)
+                {
+                }
+
+                var a = acc.Slice(k * PerWindow, PerWindow);
+                for (var i = first[k]; i < enter; i++)
+                {
+                    Window(a, role[codes[i]], amounts[i], g - ticks[i] < span);
+                }
             }
 
             var at = new DateTimeOffset(g, TimeSpan.Zero);

@@ -132,6 +132,9 @@ public sealed class ChurnModel : IChurnScorer
     private readonly PlattCalibrator _calibrator;
     private readonly IsotonicCalibrator? _isotonic;
 
+    /// <summary>The slots of the last schema scored (a benign race: any thread may replace it with an equal one).</summary>
+    private SchemaSlots? _slots;
+
     internal ChurnModel(Featurizer featurizer, IReadOnlyList<IFittedLearner> learners, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, ModelMetadata metadata)
     {
         Featurizer = featurizer;
@@ -394,6 +397,19 @@ public sealed class ChurnModel : IChurnScorer
     /// <summary>Where each model input sits in a schema.</summary>
     internal int[] SlotsFor(FeatureSchema schema)
     {
+        // The last schema's slots are kept: a live monitor scores one row at a time against one schema.
+        if (_slots is { } known && ReferenceEquals(known.Schema, schema))
+        {
+            return known.Slots;
+        }
+
+        var slots = Slots(schema);
+        _slots = new SchemaSlots(schema, slots);
+        return slots;
+    }
+
+    private int[] Slots(FeatureSchema schema)
+    {
         var slots = new int[Featurizer.Specs.Count];
         var problems = new List<string>();
         for (var i = 0; i < slots.Length; i++)
@@ -428,6 +444,9 @@ public sealed class ChurnModel : IChurnScorer
             }
         }
     }
+
+    /// <summary>Where each model input sits in a schema's rows.</summary>
+    private sealed record SchemaSlots(FeatureSchema Schema, int[] Slots);
 
     private static ModelTable TableOf(FeatureSchema schema, ReadOnlySpan<double> rows, int n)
     {

@@ -217,14 +217,21 @@ public sealed class SymptomEngine : ISymptomDetector
     /// <param name="state">The customer's symptom state, recorded up to their latest event.</param>
     /// <param name="current">The customer's features as they are now, readable from their latest event on; its <see cref="ICustomerHistory.AsOf"/> is the instant assessed.</param>
     /// <returns>The symptoms.</returns>
-    public IReadOnlyList<Symptom> Detect(SymptomState state, ICustomerHistory current)
+    public IReadOnlyList<Symptom> Detect(SymptomState state, ICustomerHistory current) => Detect(state, current, words: true);
+
+    /// <summary>As <see cref="Detect(SymptomState, ICustomerHistory)"/>, with or without the words: without them every symptom (and part) has an empty <see cref="Symptom.Explanation"/>, the rest (ids, severities, instants, weights, parts) is the same; a live monitor decides on every event without them, which costs a fraction.</summary>
+    /// <param name="state">The customer's symptom state, recorded up to their latest event.</param>
+    /// <param name="current">The customer's features as they are now.</param>
+    /// <param name="words">Whether to write the explanations.</param>
+    /// <returns>The symptoms.</returns>
+    public IReadOnlyList<Symptom> Detect(SymptomState state, ICustomerHistory current, bool words)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(current);
-        return Detect(current, state);
+        return Detect(current, state, words);
     }
 
-    private List<Symptom> Detect(ICustomerHistory history, SymptomState? recorded)
+    private List<Symptom> Detect(ICustomerHistory history, SymptomState? recorded, bool words = true)
     {
         var asOf = history.AsOf.UtcTicks;
         var reader = new Reader(_rules, _used, _timeDependent, history, recorded, _minorNumbers, _stepTicks);
@@ -246,7 +253,7 @@ public sealed class SymptomEngine : ISymptomDetector
         reader.Load(instants);
         try
         {
-            return Scan(reader, instants, asOf, fired);
+            return Scan(reader, instants, asOf, fired, words);
         }
         finally
         {
@@ -254,7 +261,7 @@ public sealed class SymptomEngine : ISymptomDetector
         }
     }
 
-    private List<Symptom> Scan(Reader reader, List<long> instants, long asOf, bool[] fired)
+    private List<Symptom> Scan(Reader reader, List<long> instants, long asOf, bool[] fired, bool words)
     {
         var n = _rules.Rules.Count;
         var symptoms = new List<Symptom>();
@@ -321,7 +328,7 @@ public sealed class SymptomEngine : ISymptomDetector
 
             var rule = _rules.Rules[i].Rule;
             var start = new DateTimeOffset(runStart[i], TimeSpan.Zero);
-            var text = $"{Describe(rule)} ({reader.Explain(i)})";
+            var text = words ? $"{Describe(rule)} ({reader.Explain(i)})" : string.Empty;
             symptoms.Add(rule.Severity == SymptomSeverity.Critical
                 ? new Symptom(rule.Id, SymptomSeverity.Critical, start, text)
                 : new Symptom(rule.Id, SymptomSeverity.Minor, start, text) { Weight = Decayed(rule.Weight, asOf - runStart[i]) });
@@ -339,17 +346,23 @@ public sealed class SymptomEngine : ISymptomDetector
                 var weight = Decayed(rule.Weight, asOf - episode.Start);
                 if (weight > 0)
                 {
-                    reader.Evaluate(episode.Instant, fired);
-                    components.Add(new Symptom(rule.Id, SymptomSeverity.Minor, new DateTimeOffset(episode.Start, TimeSpan.Zero), $"{Describe(rule)} ({reader.Explain(episode.Rule)})") { Weight = weight });
+                    var text = string.Empty;
+                    if (words)
+                    {
+                        reader.Evaluate(episode.Instant, fired);
+                        text = $"{Describe(rule)} ({reader.Explain(episode.Rule)})";
+                    }
+
+                    components.Add(new Symptom(rule.Id, SymptomSeverity.Minor, new DateTimeOffset(episode.Start, TimeSpan.Zero), text) { Weight = weight });
                 }
             }
 
-            var list = string.Join("; ", components.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.RuleId} since {c.FiredAt:yyyy-MM-dd} ({c.Weight:0.##})")));
+            var list = words ? string.Join("; ", components.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.RuleId} since {c.FiredAt:yyyy-MM-dd} ({c.Weight:0.##})"))) : string.Empty;
             symptoms.Add(new Symptom(
                 RecapitulativeRuleId,
                 SymptomSeverity.Recapitulative,
                 new DateTimeOffset(recapStart != long.MinValue ? recapStart : asOf, TimeSpan.Zero),
-                string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {exact:0.##} (threshold {_threshold:0.##}, half-life {HalfLifeDays:0.##} days): {list}"))
+                words ? string.Create(CultureInfo.InvariantCulture, $"minor symptoms add up to {exact:0.##} (threshold {_threshold:0.##}, half-life {HalfLifeDays:0.##} days): {list}") : string.Empty)
             {
                 Weight = exact,
                 Components = components,
