@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Churn.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace Churn.Monitoring;
 
@@ -46,5 +47,32 @@ public sealed class StoreAlertSink(IAlertStore store) : IAlertSink
     {
         ArgumentNullException.ThrowIfNull(alert);
         await _store.AddAlertsAsync([alert], cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Writes each alert to a log: level, previous level, owner, segment and the critical symptom's rule, never the customer's data (the customer id only when asked for).</summary>
+/// <param name="logger">The log.</param>
+/// <param name="logCustomerIds">Whether the message names the customer (off by default: logs carry no customer data).</param>
+public sealed class LoggingAlertSink(ILogger<LoggingAlertSink> logger, bool logCustomerIds = false) : IAlertSink
+{
+    private readonly ILogger _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+
+    /// <inheritdoc />
+    public ValueTask SendAsync(ChurnAlert alert, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        if (_logger.IsEnabled(LogLevel.Warning))
+        {
+            Log.AlertSent(
+                _logger,
+                RiskLevelPolicy.Name(alert.Assessment.Level),
+                alert.PreviousLevel is { } was ? RiskLevelPolicy.Name(was) : "new",
+                alert.Owner ?? "nobody",
+                alert.Assessment.Segment ?? "none",
+                alert.Symptom ?? "none",
+                logCustomerIds ? $" for customer {alert.Assessment.CustomerId}" : string.Empty);
+        }
+
+        return ValueTask.CompletedTask;
     }
 }

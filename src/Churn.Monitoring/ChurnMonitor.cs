@@ -221,6 +221,11 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
     public async ValueTask ObserveManyAsync(IReadOnlyList<CustomerEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
+        if (events.Any(e => e is null))
+        {
+            throw new ArgumentException("An event is null: none of the batch was taken.", nameof(events));
+        }
+
         var arrived = _time.GetTimestamp();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -229,7 +234,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             _ready.Clear();
             foreach (var e in events)
             {
-                Take(e ?? throw new ArgumentException("An event is null.", nameof(events)), arrived);
+                Take(e, arrived);
             }
 
             await ApplyAsync(_ready, cancellationToken).ConfigureAwait(false);

@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Reassessing the monitored customers failed.")]
     public static partial void ReassessFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Churn alert to {Owner}: {Level} (was {Previous}), segment {Segment}, critical symptom {Symptom}{Customer}.")]
+    public static partial void AlertSent(ILogger logger, string level, string previous, string owner, string segment, string symptom, string customer);
 }

@@ -190,6 +190,18 @@ public sealed class MonitorTests
     }
 
     [Fact]
+    public async Task ABatchWithANullEvent_IsRefusedWhole()
+    {
+        using var monitor = new ChurnMonitor(Pipeline(), new MonitorOptions { ReorderTolerance = TimeSpan.FromDays(1) });
+        var batch = new CustomerEvent[] { new("a", Epoch, CustomerEventType.Login, null, "x1"), null!, new("a", Epoch.AddDays(1), CustomerEventType.Login, null, "x2") };
+        await Assert.ThrowsAsync<ArgumentException>(() => monitor.ObserveManyAsync(batch, TestContext.Current.CancellationToken).AsTask());
+        Assert.Equal((0L, 0, 0), (monitor.Stats.Events, monitor.Stats.Pending, monitor.Stats.Customers));
+        await monitor.ObserveManyAsync([batch[0], batch[2]], TestContext.Current.CancellationToken);
+        await monitor.FlushAsync(TestContext.Current.CancellationToken);
+        Assert.Equal((2L, 0L), (monitor.Stats.Events, monitor.Stats.Duplicates));
+    }
+
+    [Fact]
     public async Task ACriticalSymptomBeginning_RaisesAnAlert_AtAnyLevel_OncePerRunAndCooldown()
     {
         var ct = TestContext.Current.CancellationToken;
