@@ -322,7 +322,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         {
             cancellationToken.ThrowIfCancellationRequested();
             var started = _time.GetTimestamp();
-            var raised = InShards(_shards.Select(s => s.Values.ToList()).ToArray(), (slots, tally, alerts) =>
+            var raised = InShards(_shards.Select(s => s.Values.ToList()).ToArray(), (_, slots, tally, alerts) =>
             {
                 foreach (var slot in slots)
                 {
@@ -608,7 +608,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             alerts.Clear();
             for (var i = 0; i < ready.Count; i++)
             {
-                Apply(ready[i].Event, ready[i].Arrived, i, _tally, alerts);
+                Apply(ShardOf(ready[i].Event.CustomerId), ready[i].Event, ready[i].Arrived, i, _tally, alerts);
             }
 
             AddLateExamples(_tally);
@@ -622,19 +622,19 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             (work[ShardIndex(ready[i].Event.CustomerId)] ??= []).Add(i);
         }
 
-        var raised = InShards(work, (indexes, tally, alerts) =>
+        var raised = InShards(work, (shard, indexes, tally, alerts) =>
         {
             foreach (var i in indexes)
             {
-                Apply(ready[i].Event, ready[i].Arrived, i, tally, alerts);
+                Apply(_shards[shard], ready[i].Event, ready[i].Arrived, i, tally, alerts);
             }
         });
         raised.Sort((a, b) => a.Order.CompareTo(b.Order));
         await SendAsync(raised, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the work of each shard (null for none), in parallel when there is enough of it; adds up the counts and gathers the alerts raised.</summary>
-    private List<Raised> InShards<T>(IReadOnlyList<T>?[] work, Action<IReadOnlyList<T>, Tally, List<Raised>> body)
+    /// <summary>Runs the work of each shard (null for none; the body gets the shard's index), in parallel when there is enough of it; adds up the counts and gathers the alerts raised.</summary>
+    private List<Raised> InShards<T>(IReadOnlyList<T>?[] work, Action<int, IReadOnlyList<T>, Tally, List<Raised>> body)
     {
         // One part per thread, each taking every n-th shard (the shards are even by the hash): few hand-overs per batch.
         var total = work.Sum(w => w?.Count ?? 0);
@@ -648,7 +648,7 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
             {
                 if (work[s] is { Count: > 0 } items)
                 {
-                    body(items, tallies[part], raised[part]);
+                    body(s, items, tallies[part], raised[part]);
                 }
             }
         }
@@ -690,10 +690,9 @@ public sealed class ChurnMonitor : IAsyncDisposable, IDisposable
         tally.LateExamples.Clear();
     }
 
-    /// <summary>Applies one event to its customer (on the shard's thread): duplicates and late events counted and left out; the assessment as of the event, and an alert when it calls for one.</summary>
-    private void Apply(CustomerEvent e, long arrived, long order, Tally tally, List<Raised> raised)
+    /// <summary>Applies one event to its customer (in the customer's shard, on the shard's thread): duplicates and late events counted and left out; the level as of the event, and an alert when it calls for one.</summary>
+    private void Apply(Dictionary<CustomerId, Slot> shard, CustomerEvent e, long arrived, long order, Tally tally, List<Raised> raised)
     {
-        var shard = ShardOf(e.CustomerId);
         if (!shard.TryGetValue(e.CustomerId, out var slot))
         {
             slot = new Slot(_pipeline.StartLive(e.CustomerId, _profiles?.Invoke(e.CustomerId)), _options.DuplicateMemory);

@@ -10,6 +10,8 @@ using FsCheck.Xunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
+using Churn.Tests.Shared;
+
 namespace Churn.Monitoring.Tests;
 
 public sealed class MonitorTests
@@ -17,19 +19,7 @@ public sealed class MonitorTests
     private static readonly DateTimeOffset Epoch = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly JsonSerializerOptions Canonical = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    private static readonly CustomerEventType[] Types =
-    [
-        CustomerEventType.Purchase, CustomerEventType.Purchase, CustomerEventType.Login, CustomerEventType.Login, CustomerEventType.SupportTicket,
-        CustomerEventType.Complaint, CustomerEventType.PaymentFailure, CustomerEventType.Feedback, CustomerEventType.Usage,
-        CustomerEventType.SubscriptionStart, CustomerEventType.SubscriptionCancel, CustomerEventType.Contact,
-    ];
-
-    private static readonly Lazy<ChurnModel> LazyModel = new(() =>
-    {
-        var data = CustomerData.Generate(new SyntheticOptions { Customers = 1500, Seed = 11, HistoryMonths = 8 });
-        var pipeline = ChurnPipeline.CreateBuilder().WithTrainer(o => (o.Folds, o.Trees) = (2, new TreeSettings(40, 8, 0.1, 20))).Build();
-        return pipeline.Train(data, new SyntheticOptions().AsOf.AddDays(-30)).Model;
-    });
+    private static readonly CustomerEventType[] Types = TestBase.Types;
 
     /// <summary>Minor and critical rules (a low threshold, so the recapitulative symptom often holds).</summary>
     private const string Rules = """
@@ -43,7 +33,7 @@ public sealed class MonitorTests
     private static ChurnPipeline Pipeline(ChurnDefinition definition = ChurnDefinition.NonContractual, bool rules = false)
     {
         var builder = ChurnPipeline.CreateBuilder()
-            .WithModel(LazyModel.Value)
+            .WithModel(TestBase.Model)
             .WithLabels(o => (o.Definition, o.HorizonDays) = (definition, 30))
             .WithRiskLevels(o => (o.Medium, o.High, o.Critical) = (0.05, 0.1, 0.2))
             .Configure(o => o.PredictValue = false);
@@ -246,7 +236,7 @@ public sealed class MonitorTests
     [Fact]
     public async Task Alerts_GoToTheOwner_ElseTheSegmentsTeam_ElseTheDefaultOwner()
     {
-        var pipeline = ChurnPipeline.CreateBuilder().WithModel(LazyModel.Value).WithRiskLevels(o => (o.Medium, o.High, o.Critical) = (0.01, 0.02, 0.99)).WithSegmenter(new ByPlan()).Configure(o => o.PredictValue = false).Build();
+        var pipeline = ChurnPipeline.CreateBuilder().WithModel(TestBase.Model).WithRiskLevels(o => (o.Medium, o.High, o.Critical) = (0.01, 0.02, 0.99)).WithSegmenter(new ByPlan()).Configure(o => o.PredictValue = false).Build();
         var profiles = new Dictionary<CustomerId, CustomerProfile>
         {
             ["owned"] = new CustomerProfile("owned") { Owner = "am-01", Attributes = new Dictionary<string, string> { ["plan"] = "gold" } },
@@ -349,7 +339,7 @@ public sealed class MonitorTests
         var services = new ServiceCollection();
         var sink = new InMemoryAlertSink();
         services.AddSingleton<IAlertSink>(sink);
-        services.AddChurn(churn => churn.UseModel(LazyModel.Value).AddPipeline(o => o.PredictValue = false).AddMonitoring(o => o.ChannelCapacity = 4));
+        services.AddChurn(churn => churn.UseModel(TestBase.Model).AddPipeline(o => o.PredictValue = false).AddMonitoring(o => o.ChannelCapacity = 4));
         await using var provider = services.BuildServiceProvider();
         var monitor = provider.GetRequiredService<ChurnMonitor>();
 

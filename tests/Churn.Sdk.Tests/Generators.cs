@@ -6,6 +6,8 @@ using Churn.Modeling;
 using FsCheck;
 using FsCheck.Fluent;
 
+using Churn.Tests.Shared;
+
 namespace Churn.Sdk.Tests;
 
 /// <summary>FsCheck generators, a shared trained model and a canonical form of assessments.</summary>
@@ -15,22 +17,10 @@ internal static class Generators
 
     private static readonly JsonSerializerOptions Canonical = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    private static readonly CustomerEventType[] Types =
-    [
-        CustomerEventType.Purchase, CustomerEventType.Purchase, CustomerEventType.Login, CustomerEventType.Login, CustomerEventType.SupportTicket,
-        CustomerEventType.Complaint, CustomerEventType.PaymentFailure, CustomerEventType.Feedback, CustomerEventType.Usage,
-        CustomerEventType.SubscriptionStart, CustomerEventType.SubscriptionCancel, CustomerEventType.Contact,
-    ];
-
-    private static readonly Lazy<ChurnModel> LazyModel = new(() =>
-    {
-        var data = CustomerData.Generate(new SyntheticOptions { Customers = 1500, Seed = 11, HistoryMonths = 8 });
-        var pipeline = ChurnPipeline.CreateBuilder().WithTrainer(o => (o.Folds, o.Trees) = (2, new TreeSettings(40, 8, 0.1, 20))).Build();
-        return pipeline.Train(data, new SyntheticOptions().AsOf.AddDays(-30)).Model;
-    });
+    private static readonly CustomerEventType[] Types = TestBase.Types;
 
     /// <summary>Gets a small model trained on a generated base (default features).</summary>
-    public static ChurnModel Model => LazyModel.Value;
+    public static ChurnModel Model => TestBase.Model;
 
     public static Gen<CustomerEvent> Event(int customers, int days) =>
         from c in Gen.Choose(1, customers)
