@@ -1,0 +1,607 @@
+using System.Globalization;
+using Churn.Abstractions;
+using Churn.Rules;
+
+namespace Churn.Interventions;
+
+/// <summary>
+/// Plans the next best action of every customer: of the playbooks that apply (audience, trigger or
+/// cadence, cooldown, contact policy, consent) and the offers each may make (eligibility,
+/// per-customer cap, the compensation limit of the customer's segment and tier or an approval),
+/// the run of most expected net retained value, P(churn) × uplift × value − cost, at most one per
+/// customer. Runs are granted greedily, most valuable first, within the plan's budget and each
+/// offer's period budget; a granted run is then drawn into the playbook's holdout, whose customers
+/// are logged like the treated but never contacted and spend nothing. The budget is reserved for
+/// held-out runs too, so who is selected never depends on the draw (treated and held-out customers
+/// come from the same ranking). Deterministic: the same input gives the same plan on any number of
+/// threads, and in any order of the customers up to the order of the plan's items.
+/// </summary>
+/// <remarks>Thread-safe: a planner holds no state between plans.</remarks>
+public sealed class InterventionPlanner : IInterventionPolicy
+{
+    private const int CandidatesPerCustomer = 4;
+    private const int Chunk = 4096;
+    private readonly Playbook[] _playbooks;
+    private readonly CompiledCondition?[] _when;
+    private readonly int[][] _offers;
+    private readonly int[] _contactStep;
+    private readonly int[] _pollStep;
+    private readonly int[] _numberIndex;
+    private readonly int[] _textIndex;
+
+    /// <summary>Initializes a new instance of the <see cref="InterventionPlanner"/> class.</summary>
+    /// <param name="playbooks">The playbooks, tiers, channel costs and contact policy.</param>
+    /// <param name="offers">The offer catalogue with its limits and approvals.</param>
+    /// <param name="holdout">The holdout.</param>
+    /// <param name="uplift">The uplift estimator (default: <see cref="PriorUplift"/>).</param>
+    /// <exception cref="ArgumentException">A playbook names an offer the catalogue lacks, or its condition is not valid (with its position).</exception>
+    public InterventionPlanner(PlaybookSet playbooks, OfferCatalog offers, Holdout holdout, IUpliftEstimator? uplift = null)
+    {
+        Playbooks = playbooks ?? throw new ArgumentNullException(nameof(playbooks));
+        Offers = offers ?? throw new ArgumentNullException(nameof(offers));
+        Holdout = holdout ?? throw new ArgumentNullException(nameof(holdout));
+        Uplift = uplift ?? PriorUplift.Instance;
+        _playbooks = [.. playbooks.Playbooks];
+        _when = new CompiledCondition?[_playbooks.Length];
+        _offers = new int[_playbooks.Length][];
+        _contactStep = new int[_playbooks.Length];
+        _pollStep = new int[_playbooks.Length];
+        for (var i = 0; i < _playbooks.Length; i++)
+        {
+            var pb = _playbooks[i];
+            if (pb.When is { Length: > 0 } when)
+            {
+                try
+                {
+                    _when[i] = RuleCompiler.Compile(when, OfferCatalog.Schema);
+                }
+                catch (RuleException ex)
+                {
+                    throw new ArgumentException($"Playbook '{pb.Id}': condition, line {ex.Line}, column {ex.Column}: {ex.Reason}", nameof(playbooks), ex);
+                }
+            }
+
+            _contactStep[i] = IndexOf(pb, StepKind.Contact);
+            _pollStep[i] = IndexOf(pb, StepKind.Poll);
+            if (_pollStep[i] >= 0 && !playbooks.Polls.Any(q => q.Id == pb.Steps[_pollStep[i]].Poll))
+            {
+                throw new ArgumentException($"Playbook '{pb.Id}' sends poll '{pb.Steps[_pollStep[i]].Poll}', which the set does not declare.", nameof(playbooks));
+            }
+
+            var offerStep = IndexOf(pb, StepKind.Offer);
+            if (offerStep < 0)
+            {
+                _offers[i] = [];
+                continue;
+            }
+
+            var ids = pb.Steps[offerStep].Offers;
+            _offers[i] = ids.Count == 0
+                ? [.. Enumerable.Range(0, offers.Offers.Count)]
+                : [.. ids.Select(id => offers.TryGet(id, out var o) ? IndexOfOffer(offers, o) : throw new ArgumentException($"Playbook '{pb.Id}' offers '{id}', which is not in the catalogue.", nameof(offers)))];
+        }
+
+        _numberIndex = [.. OfferCatalog.NumberNames.Select(n => OfferCatalog.Schema.TryGet(n, out var v) ? v.Index : -1)];
+        _textIndex = [.. OfferCatalog.TextNames.Select(n => OfferCatalog.Schema.TryGet(n, out var v) ? v.Index : -1)];
+    }
+
+    /// <summary>Gets the playbooks.</summary>
+    public PlaybookSet Playbooks { get; }
+
+    /// <summary>Gets the offer catalogue.</summary>
+    public OfferCatalog Offers { get; }
+
+    /// <summary>Gets the holdout.</summary>
+    public Holdout Holdout { get; }
+
+    /// <summary>Gets the uplift estimator.</summary>
+    public IUpliftEstimator Uplift { get; }
+
+    /// <summary>Plans for customers at an instant.</summary>
+    /// <param name="customers">The customers, each once.</param>
+    /// <param name="request">The instant, the previous plan's instant, the budget and the history.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The plan.</returns>
+    /// <exception cref="ArgumentException">A customer appears twice or has an empty id.</exception>
+    public InterventionPlan Plan(IReadOnlyList<PlanCustomer> customers, PlanRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customers);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Budget is < 0)
+        {
+            throw new ArgumentException("The budget is negative.", nameof(request));
+        }
+
+        CheckDistinct(customers);
+        var asOf = request.AsOf;
+        var since = request.Since ?? asOf.AddDays(-1);
+        var tiers = Playbooks.Tiers.Count > 0
+            ? Playbooks.Tiers
+            : PlaybookSet.FitTiers([.. customers.Select(c => ValueOf(c.Assessment))]);
+        var occurrences = _playbooks.Select(p => p.LatestOccurrence(since, asOf)).ToArray();
+        var context = new Context(asOf, since, request.History, tiers, occurrences);
+
+        // 1. Each customer's best candidate runs, chunk by chunk on all cores, concatenated in chunk order.
+        var chunks = (customers.Count + Chunk - 1) / Chunk;
+        var perChunk = new List<Candidate>[chunks];
+        Parallel.For(
+            0,
+            chunks,
+            new ParallelOptions { MaxDegreeOfParallelism = request.MaxDegreeOfParallelism, CancellationToken = cancellationToken },
+            k =>
+            {
+                var list = new List<Candidate>();
+                var scratch = new List<Candidate>();
+                var end = Math.Min(customers.Count, (k + 1) * Chunk);
+                for (var i = k * Chunk; i < end; i++)
+                {
+                    scratch.Clear();
+                    Evaluate(i, customers[i], context, scratch);
+                    if (scratch.Count > 1)
+                    {
+                        scratch.Sort(static (x, y) => x.CompareWithinCustomer(y));
+                    }
+
+                    for (var j = 0; j < scratch.Count && j < CandidatesPerCustomer; j++)
+                    {
+                        list.Add(scratch[j]);
+                    }
+                }
+
+                perChunk[k] = list;
+            });
+
+        var candidates = new Candidate[perChunk.Sum(l => l.Count)];
+        var at = 0;
+        foreach (var list in perChunk)
+        {
+            list.CopyTo(candidates, at);
+            at += list.Count;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // 2. Grant runs, most valuable first; ties by a hash of the customer id, then the id, playbook and offer.
+        var keys = new ulong[customers.Count];
+        foreach (var c in candidates)
+        {
+            keys[c.Customer] = Fnv(customers[c.Customer].Assessment.CustomerId.Value);
+        }
+
+        Array.Sort(candidates, new GrantOrder(keys, customers));
+        var granted = new (Candidate Run, bool Held)?[customers.Count];
+        var left = request.Budget;
+        var offerLeft = Offers.Offers.Select(o => o.Budget is { } b ? b - (o.Cost * (request.History?.OffersMade(o, asOf) ?? 0)) : (decimal?)null).ToArray();
+        var period = Holdout.PeriodOf(asOf, Holdout.Options.Period);
+        foreach (var c in candidates)
+        {
+            if (granted[c.Customer] is not null || (left is { } l && c.Cost > l) || (c.Offer >= 0 && offerLeft[c.Offer] is { } ol && Offers.Offers[c.Offer].Cost > ol))
+            {
+                continue;
+            }
+
+            left -= c.Cost;
+            if (c.Offer >= 0)
+            {
+                offerLeft[c.Offer] -= Offers.Offers[c.Offer].Cost;
+            }
+
+            var id = customers[c.Customer].Assessment.CustomerId;
+            granted[c.Customer] = (c, Holdout.Draw(id, _playbooks[c.Playbook].Id, period) < Holdout.Options.Share);
+        }
+
+        // 3. The decisions, in the customers' order.
+        var items = new List<PlannedIntervention>();
+        for (var i = 0; i < granted.Length; i++)
+        {
+            if (granted[i] is { } g)
+            {
+                items.Add(Materialise(customers[i], g.Run, g.Held, context));
+            }
+        }
+
+        return new InterventionPlan(asOf, customers.Count, request.Budget, items, tiers, [.. _playbooks.Select(p => p.Id)], period);
+    }
+
+    /// <summary>Decides for one customer alone, at the assessment's instant (the day before it as the previous plan), without history or budget: the <see cref="IInterventionPolicy"/> of a live host. Prefer <see cref="Plan"/> for a population.</summary>
+    /// <param name="profile">The customer.</param>
+    /// <param name="assessment">The assessment.</param>
+    /// <returns>The decision, or <see langword="null"/> when no playbook applies.</returns>
+    public InterventionDecision? Decide(CustomerProfile profile, RiskAssessment assessment)
+    {
+        ArgumentNullException.ThrowIfNull(assessment);
+        var plan = Plan([new PlanCustomer(assessment) { Profile = profile }], new PlanRequest(assessment.AsOf) { MaxDegreeOfParallelism = 1 });
+        return plan.Items.Count == 0 ? null : plan.Items[0].ToDecision();
+    }
+
+    private static decimal ValueOf(RiskAssessment a) => a.Value is { } v ? v.Predicted ?? v.Historical : 0m;
+
+    private static int IndexOf(Playbook pb, StepKind kind)
+    {
+        for (var i = 0; i < pb.Steps.Count; i++)
+        {
+            if (pb.Steps[i].Kind == kind)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int IndexOfOffer(OfferCatalog catalog, Offer offer)
+    {
+        for (var i = 0; i < catalog.Offers.Count; i++)
+        {
+            if (ReferenceEquals(catalog.Offers[i], offer))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static ulong Fnv(string text)
+    {
+        var h = 14695981039346656037UL;
+        foreach (var ch in text)
+        {
+            h = (h ^ ch) * 1099511628211UL;
+        }
+
+        return h;
+    }
+
+    private static void CheckDistinct(IReadOnlyList<PlanCustomer> customers)
+    {
+        var seen = new HashSet<CustomerId>();
+        foreach (var c in customers)
+        {
+            if (c?.Assessment is null || c.Assessment.CustomerId.IsEmpty)
+            {
+                throw new ArgumentException("A customer has no assessment or an empty id.", nameof(customers));
+            }
+
+            if (!seen.Add(c.Assessment.CustomerId))
+            {
+                throw new ArgumentException($"Customer '{c.Assessment.CustomerId}' appears twice; plan one assessment per customer.", nameof(customers));
+            }
+        }
+    }
+
+    /// <summary>The channel of a contact or poll step: the customer's first preferred channel the step allows and they consent to, else the step's first they consent to.</summary>
+    private static string? Channel(PlaybookStep step, CustomerProfile? profile, string? fallback)
+    {
+        if (step.RequiresConsent && profile is { ContactConsent: false })
+        {
+            return null;
+        }
+
+        var allowed = step.Channels;
+        if (allowed.Count == 0)
+        {
+            return fallback ?? (profile is { PreferredChannels.Count: > 0 } p && Consents(p, p.PreferredChannels[0]) ? p.PreferredChannels[0] : null);
+        }
+
+        if (profile is not null)
+        {
+            foreach (var preferred in profile.PreferredChannels)
+            {
+                if (allowed.Contains(preferred) && Consents(profile, preferred))
+                {
+                    return preferred;
+                }
+            }
+        }
+
+        foreach (var c in allowed)
+        {
+            if (profile is null || Consents(profile, c))
+            {
+                return c;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Consents(CustomerProfile profile, string channel) =>
+        !(profile.Attributes.TryGetValue("consent_" + channel, out var v) && (v.Equals("no", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase) || v == "0"));
+
+    private void Evaluate(int index, PlanCustomer c, Context ctx, List<Candidate> into)
+    {
+        var a = c.Assessment;
+        if (a is null)
+        {
+            return;
+        }
+
+        var asOf = ctx.AsOf;
+        var p = a.Probability?.Value ?? 0;
+        var valueDec = ValueOf(a);
+        var value = (double)valueDec;
+        var segment = c.Segment ?? a.Segment ?? "all";
+        var tier = PlaybookSet.TierOf(ctx.Tiers, valueDec);
+        InterventionDecision[]? past = null;
+        ctx.History?.TryGet(a.CustomerId, out past);
+        var contactBlocked = false;
+        if (past is not null)
+        {
+            var contacts = 0;
+            foreach (var d in past)
+            {
+                if (!d.IsHoldout && d.Channel is not null && d.DecidedAt <= asOf)
+                {
+                    contactBlocked |= asOf - d.DecidedAt < Playbooks.Contacts.Window;
+                    contacts += asOf - d.DecidedAt < Playbooks.Contacts.CapPeriod ? 1 : 0;
+                }
+            }
+
+            contactBlocked |= contacts >= Playbooks.Contacts.MaxContacts;
+        }
+
+        RuleInput? input = null;
+        for (var i = 0; i < _playbooks.Length; i++)
+        {
+            var pb = _playbooks[i];
+            if (pb.Levels.Count == 0 ? a.Level == RiskLevel.Churned : !pb.Levels.Contains(a.Level))
+            {
+                continue;
+            }
+
+            if ((pb.Segments.Count > 0 && !pb.Segments.Contains(segment)) || (pb.Tiers.Count > 0 && !pb.Tiers.Contains(tier)))
+            {
+                continue;
+            }
+
+            if (Episode(i, pb, c, ctx) is not { } episode)
+            {
+                continue;
+            }
+
+            if (past is not null && !CoolEnough(pb, past, episode, asOf))
+            {
+                continue;
+            }
+
+            if (pb.Contacts && contactBlocked)
+            {
+                continue;
+            }
+
+            if (_when[i] is { } when && !when.Evaluate(input ??= Input(a, c, segment, tier)))
+            {
+                continue;
+            }
+
+            string? channel = null;
+            if (_contactStep[i] >= 0 && (channel = Channel(pb.Steps[_contactStep[i]], c.Profile, null)) is null)
+            {
+                continue;
+            }
+
+            string? pollChannel = null;
+            if (_pollStep[i] >= 0 && (pollChannel = Channel(pb.Steps[_pollStep[i]], c.Profile, channel)) is null)
+            {
+                continue;
+            }
+
+            var contactCost = CostOf(channel) + CostOf(pollChannel);
+            var ev = (p * Uplift.Estimate(a, pb, null) * value) - (double)contactCost;
+            if (ev >= pb.MinExpectedValue)
+            {
+                into.Add(new Candidate(index, i, -1, ev, contactCost, episode.UtcTicks, null));
+            }
+
+            foreach (var k in _offers[i])
+            {
+                var offer = Offers.Offers[k];
+                if (Offers.Eligibility[k] is { } eligible && !eligible.Evaluate(input ??= Input(a, c, segment, tier)))
+                {
+                    continue;
+                }
+
+                if (past is not null && OffersTo(past, offer, asOf) >= offer.PerCustomerCap)
+                {
+                    continue;
+                }
+
+                var authority = Offers.Authorize(a.CustomerId.Value, offer, segment, tier, asOf);
+                if (!authority.Allowed)
+                {
+                    continue;
+                }
+
+                var cost = contactCost + offer.Cost;
+                var evo = (p * Uplift.Estimate(a, pb, offer) * value) - (double)cost;
+                if (evo >= pb.MinExpectedValue)
+                {
+                    into.Add(new Candidate(index, i, k, evo, cost, episode.UtcTicks, authority.Approval));
+                }
+            }
+        }
+    }
+
+    private static bool CoolEnough(Playbook pb, InterventionDecision[] past, DateTimeOffset episode, DateTimeOffset asOf)
+    {
+        foreach (var d in past)
+        {
+            if (d.Playbook == pb.Id && d.DecidedAt <= asOf && (d.DecidedAt >= episode || asOf - d.DecidedAt < pb.Cooldown))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int OffersTo(InterventionDecision[] past, Offer offer, DateTimeOffset asOf)
+    {
+        var period = offer.PeriodOf(asOf);
+        var n = 0;
+        foreach (var d in past)
+        {
+            n += !d.IsHoldout && d.Offer == offer.Id && d.DecidedAt <= asOf && offer.PeriodOf(d.DecidedAt) == period ? 1 : 0;
+        }
+
+        return n;
+    }
+
+    private decimal CostOf(string? channel) => channel is not null && Playbooks.ChannelCosts.TryGetValue(channel, out var c) ? c : 0m;
+
+    private static DateTimeOffset? Episode(int i, Playbook pb, PlanCustomer c, Context ctx)
+    {
+        if (pb.Kind == PlaybookKind.Proactive)
+        {
+            return ctx.Occurrences[i];
+        }
+
+        var a = c.Assessment;
+        var t = pb.Trigger!;
+        switch (t.Kind)
+        {
+            case TriggerKind.Symptom:
+            case TriggerKind.Recapitulative:
+                foreach (var s in a.Symptoms)
+                {
+                    if (t.Kind == TriggerKind.Recapitulative ? s.Severity == SymptomSeverity.Recapitulative : s.Severity != SymptomSeverity.Recapitulative && s.RuleId == t.RuleId)
+                    {
+                        return s.FiredAt;
+                    }
+                }
+
+                return null;
+            case TriggerKind.Alert:
+                DateTimeOffset? latest = null;
+                foreach (var alert in c.Alerts)
+                {
+                    if (alert.RaisedAt > ctx.Since && alert.RaisedAt <= ctx.AsOf && (t.RuleId is null || alert.Symptom == t.RuleId)
+                        && (t.Level is null || (alert.Assessment.Level >= t.Level && alert.Assessment.Level != RiskLevel.Churned)) && (latest is null || alert.RaisedAt > latest))
+                    {
+                        latest = alert.RaisedAt;
+                    }
+                }
+
+                return latest;
+            default:
+                var reached = a.Level != RiskLevel.Churned && a.Level >= t.Level;
+                var rose = c.PreviousLevel is not { } before || before < t.Level || before == RiskLevel.Churned;
+                return reached && rose ? ctx.AsOf : null;
+        }
+    }
+
+    private RuleInput Input(RiskAssessment a, PlanCustomer c, string segment, string tier)
+    {
+        var input = OfferCatalog.Schema.NewInput(a.AsOf);
+        var n = input.Numbers;
+        n[_numberIndex[0]] = a.Probability?.Value ?? double.NaN;
+        n[_numberIndex[1]] = (double)ValueOf(a);
+        n[_numberIndex[2]] = a.Value is { } h ? (double)h.Historical : double.NaN;
+        n[_numberIndex[3]] = a.Value?.Predicted is { } pv ? (double)pv : double.NaN;
+        n[_numberIndex[4]] = a.Value?.PAlive ?? double.NaN;
+        int critical = 0, minor = 0, recap = 0;
+        foreach (var s in a.Symptoms)
+        {
+            critical += s.Severity == SymptomSeverity.Critical ? 1 : 0;
+            minor += s.Severity == SymptomSeverity.Minor ? 1 : 0;
+            recap += s.Severity == SymptomSeverity.Recapitulative ? 1 : 0;
+        }
+
+        n[_numberIndex[5]] = critical;
+        n[_numberIndex[6]] = minor;
+        n[_numberIndex[7]] = recap > 0 ? 1 : 0;
+        var t = input.Texts;
+        t[_textIndex[0]] = RiskLevelPolicy.Name(a.Level);
+        t[_textIndex[1]] = segment;
+        t[_textIndex[2]] = tier;
+        t[_textIndex[3]] = c.Profile?.Owner ?? a.Owner;
+        t[_textIndex[4]] = c.Profile is { PreferredChannels.Count: > 0 } pr ? pr.PreferredChannels[0] : null;
+        t[_textIndex[5]] = c.Profile is null ? null : c.Profile.ContactConsent ? "yes" : "no";
+        return input;
+    }
+
+    private PlannedIntervention Materialise(PlanCustomer c, Candidate run, bool held, Context ctx)
+    {
+        var a = c.Assessment;
+        var pb = _playbooks[run.Playbook];
+        var offer = run.Offer >= 0 ? Offers.Offers[run.Offer] : null;
+        var channel = _contactStep[run.Playbook] >= 0 ? Channel(pb.Steps[_contactStep[run.Playbook]], c.Profile, null) : null;
+        var steps = new List<PlannedStep>(pb.Steps.Count);
+        foreach (var s in pb.Steps)
+        {
+            var due = Playbooks.Contacts.OutOfQuiet(ctx.AsOf + s.Due);
+            steps.Add(s.Kind switch
+            {
+                StepKind.Contact => new PlannedStep(s.Kind, s.Action, channel, null, null, due, s.Done),
+                StepKind.Poll => new PlannedStep(s.Kind, s.Action, Channel(s, c.Profile, channel), null, s.Poll, due, s.Done),
+                StepKind.Offer => new PlannedStep(s.Kind, s.Action, null, offer?.Id, null, due, s.Done),
+                _ => new PlannedStep(s.Kind, s.Action, null, null, null, ctx.AsOf + s.Due, s.Done),
+            });
+        }
+
+        var episode = new DateTimeOffset(run.Episode, TimeSpan.Zero);
+        var reason = pb.Kind == PlaybookKind.Proactive
+            ? string.Create(CultureInfo.InvariantCulture, $"schedule '{pb.Schedule}' on {episode:yyyy-MM-dd HH:mm}Z")
+            : string.Create(CultureInfo.InvariantCulture, $"{pb.Trigger} since {episode:yyyy-MM-dd HH:mm}Z");
+        var owner = pb.OwnerAlways ? pb.Owner : c.Profile?.Owner ?? a.Owner ?? pb.Owner;
+        var segment = c.Segment ?? a.Segment ?? "all";
+        return new PlannedIntervention
+        {
+            Id = $"{pb.Id}/{a.CustomerId.Value}/{InterventionPlan.Stamp(episode)}",
+            CustomerId = a.CustomerId,
+            Playbook = pb.Id,
+            Reason = reason,
+            Action = string.Join('+', pb.Steps.Select(s => s.Action)),
+            Steps = held ? [] : steps,
+            Channel = held ? null : channel,
+            Offer = held ? null : offer?.Id,
+            Cost = held ? 0m : run.Cost,
+            Owner = owner,
+            IsHoldout = held,
+            ExpectedValue = run.Ev,
+            Segment = segment,
+            Tier = PlaybookSet.TierOf(ctx.Tiers, ValueOf(a)),
+            Approval = held ? null : run.Approval,
+            Intended = (offer?.Id, run.Cost),
+            DecidedAt = ctx.AsOf,
+        };
+    }
+
+    private sealed record Context(DateTimeOffset AsOf, DateTimeOffset Since, InterventionHistory? History, IReadOnlyList<ValueTier> Tiers, DateTimeOffset?[] Occurrences);
+
+    private readonly record struct Candidate(int Customer, int Playbook, int Offer, double Ev, decimal Cost, long Episode, OfferApproval? Approval)
+    {
+        public int CompareWithinCustomer(Candidate other)
+        {
+            var c = other.Ev.CompareTo(Ev);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = Playbook.CompareTo(other.Playbook);
+            return c != 0 ? c : Offer.CompareTo(other.Offer);
+        }
+    }
+
+    private sealed class GrantOrder(ulong[] keys, IReadOnlyList<PlanCustomer> customers) : IComparer<Candidate>
+    {
+        public int Compare(Candidate x, Candidate y)
+        {
+            var c = y.Ev.CompareTo(x.Ev);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            if (x.Customer != y.Customer)
+            {
+                c = keys[x.Customer].CompareTo(keys[y.Customer]);
+                return c != 0 ? c : string.CompareOrdinal(customers[x.Customer].Assessment.CustomerId.Value, customers[y.Customer].Assessment.CustomerId.Value);
+            }
+
+            return x.CompareWithinCustomer(y);
+        }
+    }
+}
