@@ -32,6 +32,8 @@ internal static class ChurnCli
         root.Subcommands.Add(SegmentCommands.Build(output, error));
         root.Subcommands.Add(StoreCommands.Build(output, error));
         root.Subcommands.Add(MonitorCommands.Build(output, error));
+        root.Subcommands.Add(InterventionCommands.Plan(output, error));
+        root.Subcommands.Add(InterventionCommands.Poll(output, error));
         return root;
     }
 

@@ -9,17 +9,19 @@ namespace Churn.Interventions;
 /// cadence, cooldown, contact policy, consent) and the offers each may make (eligibility,
 /// per-customer cap, the compensation limit of the customer's segment and tier or an approval),
 /// the run of most expected net retained value, P(churn) × uplift × value − cost, at most one per
-/// customer. Runs are granted greedily, most valuable first, within the plan's budget and each
-/// offer's period budget; a granted run is then drawn into the playbook's holdout, whose customers
-/// are logged like the treated but never contacted and spend nothing. The budget is reserved for
-/// held-out runs too, so who is selected never depends on the draw (treated and held-out customers
-/// come from the same ranking). Deterministic: the same input gives the same plan on any number of
+/// customer. Within a budget (the plan's, and each offer's per period) the runs are chosen as in a
+/// multiple-choice knapsack: each customer's options are reduced to their efficient frontier (no
+/// option costs more for less), and the budget climbs the frontiers where a unit of cost buys the
+/// most expected value; when the budget does not bind, every customer gets their most valuable
+/// option. A chosen run is then drawn into the playbook's holdout, whose customers are logged like
+/// the treated but never contacted and spend nothing; the budget is reserved for them too, so who
+/// is chosen never depends on the draw (treated and held-out customers come from the same
+/// ranking). Deterministic: the same input gives the same plan on any number of
 /// threads, and in any order of the customers up to the order of the plan's items.
 /// </summary>
 /// <remarks>Thread-safe: a planner holds no state between plans.</remarks>
 public sealed class InterventionPlanner : IInterventionPolicy
 {
-    private const int CandidatesPerCustomer = 4;
     private const int Chunk = 4096;
     private readonly Playbook[] _playbooks;
     private readonly CompiledCondition?[] _when;
@@ -28,6 +30,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
     private readonly int[] _pollStep;
     private readonly int[] _numberIndex;
     private readonly int[] _textIndex;
+    private readonly Dictionary<string, bool> _contacts;
 
     /// <summary>Initializes a new instance of the <see cref="InterventionPlanner"/> class.</summary>
     /// <param name="playbooks">The playbooks, tiers, channel costs and contact policy.</param>
@@ -81,6 +84,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
                 : [.. ids.Select(id => offers.TryGet(id, out var o) ? IndexOfOffer(offers, o) : throw new ArgumentException($"Playbook '{pb.Id}' offers '{id}', which is not in the catalogue.", nameof(offers)))];
         }
 
+        _contacts = _playbooks.ToDictionary(p => p.Id, p => p.Contacts, StringComparer.Ordinal);
         _numberIndex = [.. OfferCatalog.NumberNames.Select(n => OfferCatalog.Schema.TryGet(n, out var v) ? v.Index : -1)];
         _textIndex = [.. OfferCatalog.TextNames.Select(n => OfferCatalog.Schema.TryGet(n, out var v) ? v.Index : -1)];
     }
@@ -121,73 +125,106 @@ public sealed class InterventionPlanner : IInterventionPolicy
         var occurrences = _playbooks.Select(p => p.LatestOccurrence(since, asOf)).ToArray();
         var context = new Context(asOf, since, request.History, tiers, occurrences);
 
-        // 1. Each customer's best candidate runs, chunk by chunk on all cores, concatenated in chunk order.
+        // 1. Each customer's options, chunk by chunk on all cores, reduced to their efficient frontier (the upper
+        //    hull of expected value against cost) and emitted as steps up it; concatenated in chunk order.
         var chunks = (customers.Count + Chunk - 1) / Chunk;
-        var perChunk = new List<Candidate>[chunks];
+        var perChunk = new List<Step>[chunks];
         Parallel.For(
             0,
             chunks,
             new ParallelOptions { MaxDegreeOfParallelism = request.MaxDegreeOfParallelism, CancellationToken = cancellationToken },
             k =>
             {
-                var list = new List<Candidate>();
+                var list = new List<Step>();
                 var scratch = new List<Candidate>();
+                var hull = new List<Candidate>();
                 var end = Math.Min(customers.Count, (k + 1) * Chunk);
                 for (var i = k * Chunk; i < end; i++)
                 {
                     scratch.Clear();
                     Evaluate(i, customers[i], context, scratch);
-                    if (scratch.Count > 1)
-                    {
-                        scratch.Sort(static (x, y) => x.CompareWithinCustomer(y));
-                    }
-
-                    for (var j = 0; j < scratch.Count && j < CandidatesPerCustomer; j++)
-                    {
-                        list.Add(scratch[j]);
-                    }
+                    Frontier(scratch, hull, list);
                 }
 
                 perChunk[k] = list;
             });
 
-        var candidates = new Candidate[perChunk.Sum(l => l.Count)];
+        var steps = new Step[perChunk.Sum(l => l.Count)];
         var at = 0;
         foreach (var list in perChunk)
         {
-            list.CopyTo(candidates, at);
+            list.CopyTo(steps, at);
             at += list.Count;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
 
-        // 2. Grant runs, most valuable first; ties by a hash of the customer id, then the id, playbook and offer.
+        // 2. Climb the frontiers, the step of most value per unit of cost first (the greedy of the multiple-choice
+        //    knapsack): without a binding budget every customer ends at their most valuable option; with one, the
+        //    budget goes where it buys the most. A step that does not fit ends that customer's climb. Ties: a hash
+        //    of the customer id, then the id, then the step's place on the frontier.
         var keys = new ulong[customers.Count];
-        foreach (var c in candidates)
+        foreach (var st in steps)
         {
-            keys[c.Customer] = Fnv(customers[c.Customer].Assessment.CustomerId.Value);
+            keys[st.Run.Customer] = Fnv(customers[st.Run.Customer].Assessment.CustomerId.Value);
         }
 
-        Array.Sort(candidates, new GrantOrder(keys, customers));
-        var granted = new (Candidate Run, bool Held)?[customers.Count];
+        Array.Sort(steps, new ClimbOrder(keys, customers));
+        var chosen = new Candidate?[customers.Count];
+        var height = new int[customers.Count];
         var left = request.Budget;
         var offerLeft = Offers.Offers.Select(o => o.Budget is { } b ? b - (o.Cost * (request.History?.OffersMade(o, asOf) ?? 0)) : (decimal?)null).ToArray();
-        var period = Holdout.PeriodOf(asOf, Holdout.Options.Period);
-        foreach (var c in candidates)
+        foreach (var st in steps)
         {
-            if (granted[c.Customer] is not null || (left is { } l && c.Cost > l) || (c.Offer >= 0 && offerLeft[c.Offer] is { } ol && Offers.Offers[c.Offer].Cost > ol))
+            var c = st.Run.Customer;
+            if (height[c] != st.Level)
             {
                 continue;
             }
 
-            left -= c.Cost;
-            if (c.Offer >= 0)
+            var before = chosen[c];
+            var extra = st.Run.Cost - (before?.Cost ?? 0m);
+            if (left is { } l && extra > l)
             {
-                offerLeft[c.Offer] -= Offers.Offers[c.Offer].Cost;
+                height[c] = -1;
+                continue;
             }
 
-            var id = customers[c.Customer].Assessment.CustomerId;
-            granted[c.Customer] = (c, Holdout.Draw(id, _playbooks[c.Playbook].Id, period) < Holdout.Options.Share);
+            if (before is { Offer: >= 0 } b0)
+            {
+                offerLeft[b0.Offer] += Offers.Offers[b0.Offer].Cost;
+            }
+
+            if (st.Run.Offer >= 0 && offerLeft[st.Run.Offer] is { } ol && Offers.Offers[st.Run.Offer].Cost > ol)
+            {
+                if (before is { Offer: >= 0 } b1)
+                {
+                    offerLeft[b1.Offer] -= Offers.Offers[b1.Offer].Cost;
+                }
+
+                height[c] = -1;
+                continue;
+            }
+
+            if (st.Run.Offer >= 0)
+            {
+                offerLeft[st.Run.Offer] -= Offers.Offers[st.Run.Offer].Cost;
+            }
+
+            left -= extra;
+            chosen[c] = st.Run;
+            height[c]++;
+        }
+
+        // A chosen run is then drawn into its playbook's holdout: who is chosen never depends on the draw.
+        var period = Holdout.PeriodOf(asOf, Holdout.Options.Period);
+        var granted = new (Candidate Run, bool Held)?[customers.Count];
+        for (var i = 0; i < chosen.Length; i++)
+        {
+            if (chosen[i] is { } run)
+            {
+                granted[i] = (run, Holdout.Draw(customers[i].Assessment.CustomerId, _playbooks[run.Playbook].Id, period) < Holdout.Options.Share);
+            }
         }
 
         // 3. The decisions, in the customers' order.
@@ -328,17 +365,19 @@ public sealed class InterventionPlanner : IInterventionPolicy
         var contactBlocked = false;
         if (past is not null)
         {
-            var contacts = 0;
+            var count = 0;
             foreach (var d in past)
             {
-                if (!d.IsHoldout && d.Channel is not null && d.DecidedAt <= asOf)
+                // A held-out run of a contacting playbook counts as its contact would have: both arms of an experiment
+                // then see the other playbooks alike (the held out are not contacted by another playbook instead).
+                if (d.DecidedAt <= asOf && (d.IsHoldout ? d.Playbook is null || !_contacts.TryGetValue(d.Playbook, out var contacts) || contacts : d.Channel is not null))
                 {
                     contactBlocked |= asOf - d.DecidedAt < Playbooks.Contacts.Window;
-                    contacts += asOf - d.DecidedAt < Playbooks.Contacts.CapPeriod ? 1 : 0;
+                    count += asOf - d.DecidedAt < Playbooks.Contacts.CapPeriod ? 1 : 0;
                 }
             }
 
-            contactBlocked |= contacts >= Playbooks.Contacts.MaxContacts;
+            contactBlocked |= count >= Playbooks.Contacts.MaxContacts;
         }
 
         RuleInput? input = null;
@@ -585,23 +624,69 @@ public sealed class InterventionPlanner : IInterventionPolicy
         }
     }
 
-    private sealed class GrantOrder(ulong[] keys, IReadOnlyList<PlanCustomer> customers) : IComparer<Candidate>
+    /// <summary>Reduces a customer's options to their efficient frontier and adds the steps up it.</summary>
+    private static void Frontier(List<Candidate> options, List<Candidate> hull, List<Step> into)
     {
-        public int Compare(Candidate x, Candidate y)
+        if (options.Count == 0)
         {
-            var c = y.Ev.CompareTo(x.Ev);
+            return;
+        }
+
+        // Cheapest first, the most valuable of equal cost first; then keep each option worth more than every cheaper
+        // one, and only where the value per extra unit of cost falls (a concave frontier from the origin).
+        options.Sort(static (x, y) =>
+        {
+            var c = x.Cost.CompareTo(y.Cost);
+            return c != 0 ? c : x.CompareWithinCustomer(y);
+        });
+        hull.Clear();
+        foreach (var o in options)
+        {
+            if (hull.Count > 0 && (o.Cost == hull[^1].Cost || o.Ev <= hull[^1].Ev))
+            {
+                continue;
+            }
+
+            while (hull.Count > 0 && Slope(hull.Count >= 2 ? hull[^2] : null, hull[^1]) <= Slope(hull[^1], o))
+            {
+                hull.RemoveAt(hull.Count - 1);
+            }
+
+            hull.Add(o);
+        }
+
+        for (var i = 0; i < hull.Count; i++)
+        {
+            into.Add(new Step(hull[i], i, Slope(i == 0 ? null : hull[i - 1], hull[i])));
+        }
+    }
+
+    private static double Slope(Candidate? from, Candidate to)
+    {
+        var cost = (double)(to.Cost - (from?.Cost ?? 0m));
+        var ev = to.Ev - (from?.Ev ?? 0);
+        return cost > 0 ? ev / cost : ev >= 0 ? double.PositiveInfinity : double.NegativeInfinity;
+    }
+
+    private readonly record struct Step(Candidate Run, int Level, double Ratio);
+
+    private sealed class ClimbOrder(ulong[] keys, IReadOnlyList<PlanCustomer> customers) : IComparer<Step>
+    {
+        public int Compare(Step x, Step y)
+        {
+            var c = y.Ratio.CompareTo(x.Ratio);
             if (c != 0)
             {
                 return c;
             }
 
-            if (x.Customer != y.Customer)
+            if (x.Run.Customer != y.Run.Customer)
             {
-                c = keys[x.Customer].CompareTo(keys[y.Customer]);
-                return c != 0 ? c : string.CompareOrdinal(customers[x.Customer].Assessment.CustomerId.Value, customers[y.Customer].Assessment.CustomerId.Value);
+                c = keys[x.Run.Customer].CompareTo(keys[y.Run.Customer]);
+                return c != 0 ? c : string.CompareOrdinal(customers[x.Run.Customer].Assessment.CustomerId.Value, customers[y.Run.Customer].Assessment.CustomerId.Value);
             }
 
-            return x.CompareWithinCustomer(y);
+            return x.Level.CompareTo(y.Level);
         }
     }
 }

@@ -8,7 +8,7 @@ public sealed record QuietPeriod(DateTimeOffset From, DateTimeOffset To);
 /// <summary>How often customers may be contacted, across all playbooks.</summary>
 public sealed record ContactPolicy
 {
-    /// <summary>Gets the window in which a customer gets at most one contact, across playbooks (default 7 days).</summary>
+    /// <summary>Gets the window in which a customer gets at most one contact, across playbooks (default 7 days). A held-out run of a contacting playbook counts as the contact it would have made, here and in <see cref="MaxContacts"/>: both arms then meet the other playbooks alike.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromDays(7);
 
     /// <summary>Gets the most contacts a customer gets per <see cref="CapPeriod"/> (default 4).</summary>

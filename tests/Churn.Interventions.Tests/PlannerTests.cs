@@ -27,7 +27,7 @@ public sealed class PlannerTests
         });
 
     [Property(MaxTest = 60)]
-    public Property NoCustomer_IsPlannedTwice_ContactedWithinTheWindow_OrAboveTheContactCap_OrAnOffersCap() =>
+    public Property NoCustomer_IsPlannedTwice_ContactedWithinTheWindow_OrAboveTheContactCap_CountingHeldOutRunsAsContacts_OrAboveAnOffersCap() =>
         Prop.ForAll(Seeds, seed =>
         {
             var w = new World(seed);
@@ -36,7 +36,7 @@ public sealed class PlannerTests
             var policy = w.Playbooks.Contacts;
             var contactsOk = plan.Items.Where(i => i.Channel is not null).All(i =>
             {
-                var before = w.Past.Where(d => d.CustomerId == i.CustomerId && !d.IsHoldout && d.Channel is not null).ToList();
+                var before = w.Past.Where(d => d.CustomerId == i.CustomerId && (d.IsHoldout ? w.Playbooks.Playbooks.Single(p => p.Id == d.Playbook).Contacts : d.Channel is not null)).ToList();
                 return before.All(d => World.At - d.DecidedAt >= policy.Window) && before.Count(d => World.At - d.DecidedAt < policy.CapPeriod) < policy.MaxContacts;
             });
             var offersOk = plan.Items.Where(i => i.Offer is not null).All(i =>
@@ -116,6 +116,43 @@ public sealed class PlannerTests
                 return Math.Abs(expected - i.ExpectedValue) < 1e-9 && i.ExpectedValue >= pb.MinExpectedValue;
             });
         });
+
+    [Property(MaxTest = 25)]
+    public Property WithoutABindingBudget_ACustomersRun_IsTheOnePlanningThemAloneGives_TheirMostValuable() =>
+        Prop.ForAll(Seeds, seed =>
+        {
+            var w = new World(seed, customers: 150);
+            var planner = w.Planner;
+            var batch = planner.Plan(w.Customers, new PlanRequest(World.At) { History = w.History }).Items.ToDictionary(i => i.CustomerId);
+            return w.Customers.All(c =>
+            {
+                var alone = planner.Plan([c], new PlanRequest(World.At) { History = w.History }).Items.SingleOrDefault();
+                if (alone is null)
+                {
+                    return !batch.ContainsKey(c.Assessment.CustomerId);
+                }
+
+                var budgeted = alone.Intended.Offer is { } o && w.Offers.TryGet(o, out var offer) && offer.Budget is not null;
+                return budgeted || (batch.TryGetValue(c.Assessment.CustomerId, out var b) && b.Id == alone.Id && b.Intended == alone.Intended && b.ExpectedValue == alone.ExpectedValue);
+            });
+        });
+
+    [Fact]
+    public void WithABudget_TheMoneyGoesWhereItBuysTheMostExpectedValue()
+    {
+        // Two customers: an offer lifts A's expected value by 300 for 100, B's by 60 for 100; a budget of 100 buys A's.
+        var playbooks = new PlaybookSet([PlaybookBuilder.Reactive("rescue").OnLevel(RiskLevel.High).Task("call").Offer("big").Build()]);
+        var offers = new OfferCatalog([new Offer("big", 100m) { ExpectedAcceptance = 1, Uplift = 0.5 }], [new CompensationLimit("*", "*", 1000m)]);
+        var planner = new InterventionPlanner(playbooks, offers, new Holdout(new HoldoutOptions { Key = World.Key, Share = 0 }));
+        var plan = planner.Plan(
+            [
+                new PlanCustomer(new RiskAssessment("B", World.At, 0.4, RiskLevel.High) { Value = new CustomerValue(800) }),
+                new PlanCustomer(new RiskAssessment("A", World.At, 0.8, RiskLevel.High) { Value = new CustomerValue(2000) }),
+            ],
+            new PlanRequest(World.At) { Budget = 100m });
+        Assert.Equal("big", plan.Items.Single(i => i.CustomerId == "A").Offer);
+        Assert.Null(plan.Items.Single(i => i.CustomerId == "B").Offer);
+    }
 
     [Fact]
     public void OnAHundredThousandPlannedCustomers_TheShareHeldOut_IsWithinOnePercent_AndTheSameOnASecondRun()
