@@ -470,7 +470,7 @@ internal static class InterventionJson
                     Uplift = Double(o, "uplift", path, 0, 1) ?? 0.05,
                     Owner = String(o, "owner", path),
                     OwnerAlways = Bool(o, "ownerAlways", path) ?? false,
-                    Cooldown = Duration(o, "cooldown", path) ?? TimeSpan.FromDays(30),
+                    Cooldown = Duration(o, "cooldown", path),
                     MinExpectedValue = Double(o, "minExpectedValue", path) ?? 0,
                 };
                 if (playbook.When is { } when && Churn.Rules.RuleCompiler.Check(when, OfferCatalog.Schema) is { } error)

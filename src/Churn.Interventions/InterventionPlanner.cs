@@ -466,7 +466,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
     {
         foreach (var d in past)
         {
-            if (d.Playbook == pb.Id && d.DecidedAt <= asOf && (d.DecidedAt >= episode || asOf - d.DecidedAt < pb.Cooldown))
+            if (d.Playbook == pb.Id && d.DecidedAt <= asOf && (d.DecidedAt >= episode || asOf - d.DecidedAt < pb.EffectiveCooldown))
             {
                 return false;
             }

@@ -219,8 +219,11 @@ public sealed record Playbook
     /// <summary>Gets whether <see cref="Owner"/> carries the playbook out even when the customer has an owner.</summary>
     public bool OwnerAlways { get; init; }
 
-    /// <summary>Gets the shortest time between two runs of this playbook for one customer (default 30 days); a new symptom run or cadence occurrence inside it does not start the playbook again.</summary>
-    public TimeSpan Cooldown { get; init; } = TimeSpan.FromDays(30);
+    /// <summary>Gets the shortest time between two runs of this playbook for one customer; a new symptom run or cadence occurrence inside it does not start the playbook again (none: 30 days for a reactive playbook, none for a proactive one, whose cadence governs).</summary>
+    public TimeSpan? Cooldown { get; init; }
+
+    /// <summary>Gets the cooldown in force: <see cref="Cooldown"/>, else 30 days for a reactive playbook and zero for a proactive one.</summary>
+    public TimeSpan EffectiveCooldown => Cooldown ?? (Kind == PlaybookKind.Reactive ? TimeSpan.FromDays(30) : TimeSpan.Zero);
 
     /// <summary>Gets the least expected net value a run must have to be planned (default 0).</summary>
     public double MinExpectedValue { get; init; }

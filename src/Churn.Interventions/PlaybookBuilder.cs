@@ -21,7 +21,7 @@ public sealed class PlaybookBuilder
     private double _uplift = 0.05;
     private string? _owner;
     private bool _ownerAlways;
-    private TimeSpan _cooldown = TimeSpan.FromDays(30);
+    private TimeSpan? _cooldown;
     private double _minExpectedValue;
 
     private PlaybookBuilder(string id, PlaybookKind kind, string? schedule)
