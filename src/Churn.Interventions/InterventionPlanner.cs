@@ -31,6 +31,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
     private readonly int[] _numberIndex;
     private readonly int[] _textIndex;
     private readonly Dictionary<string, bool> _contacts;
+    private readonly string[] _actions;
 
     /// <summary>Initializes a new instance of the <see cref="InterventionPlanner"/> class.</summary>
     /// <param name="playbooks">The playbooks, tiers, channel costs and contact policy.</param>
@@ -84,6 +85,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
                 : [.. ids.Select(id => offers.TryGet(id, out var o) ? IndexOfOffer(offers, o) : throw new ArgumentException($"Playbook '{pb.Id}' offers '{id}', which is not in the catalogue.", nameof(offers)))];
         }
 
+        _actions = [.. _playbooks.Select(p => string.Join('+', p.Steps.Select(s => s.Action)))];
         _contacts = _playbooks.ToDictionary(p => p.Id, p => p.Contacts, StringComparer.Ordinal);
         _numberIndex = [.. OfferCatalog.NumberNames.Select(n => OfferCatalog.Schema.TryGet(n, out var v) ? v.Index : -1)];
         _textIndex = [.. OfferCatalog.TextNames.Select(n => OfferCatalog.Schema.TryGet(n, out var v) ? v.Index : -1)];
@@ -216,24 +218,32 @@ public sealed class InterventionPlanner : IInterventionPolicy
             height[c]++;
         }
 
-        // A chosen run is then drawn into its playbook's holdout: who is chosen never depends on the draw.
+        // A chosen run is then drawn into its playbook's holdout (who is chosen never depends on the draw), and written
+        // out; customers are independent here, so on all cores, each into its own slot.
         var period = Holdout.PeriodOf(asOf, Holdout.Options.Period);
-        var granted = new (Candidate Run, bool Held)?[customers.Count];
-        for (var i = 0; i < chosen.Length; i++)
-        {
-            if (chosen[i] is { } run)
+        var decided = new PlannedIntervention?[customers.Count];
+        Parallel.For(
+            0,
+            chunks,
+            new ParallelOptions { MaxDegreeOfParallelism = request.MaxDegreeOfParallelism, CancellationToken = cancellationToken },
+            k =>
             {
-                granted[i] = (run, Holdout.Draw(customers[i].Assessment.CustomerId, _playbooks[run.Playbook].Id, period) < Holdout.Options.Share);
-            }
-        }
-
-        // 3. The decisions, in the customers' order.
+                var end = Math.Min(customers.Count, (k + 1) * Chunk);
+                for (var i = k * Chunk; i < end; i++)
+                {
+                    if (chosen[i] is { } run)
+                    {
+                        var held = Holdout.Draw(customers[i].Assessment.CustomerId, _playbooks[run.Playbook].Id, period) < Holdout.Options.Share;
+                        decided[i] = Materialise(customers[i], run, held, context);
+                    }
+                }
+            });
         var items = new List<PlannedIntervention>();
-        for (var i = 0; i < granted.Length; i++)
+        foreach (var d in decided)
         {
-            if (granted[i] is { } g)
+            if (d is not null)
             {
-                items.Add(Materialise(customers[i], g.Run, g.Held, context));
+                items.Add(d);
             }
         }
 
@@ -344,7 +354,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
     }
 
     private static bool Consents(CustomerProfile profile, string channel) =>
-        !(profile.Attributes.TryGetValue("consent_" + channel, out var v) && (v.Equals("no", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase) || v == "0"));
+        profile.Attributes.Count == 0 || !(profile.Attributes.TryGetValue("consent_" + channel, out var v) && (v.Equals("no", StringComparison.OrdinalIgnoreCase) || v.Equals("false", StringComparison.OrdinalIgnoreCase) || v == "0"));
 
     private void Evaluate(int index, PlanCustomer c, Context ctx, List<Candidate> into)
     {
@@ -404,7 +414,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
                 continue;
             }
 
-            if (pb.Contacts && contactBlocked)
+            if (contactBlocked && _contacts[pb.Id])
             {
                 continue;
             }
@@ -591,7 +601,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
             CustomerId = a.CustomerId,
             Playbook = pb.Id,
             Reason = reason,
-            Action = string.Join('+', pb.Steps.Select(s => s.Action)),
+            Action = _actions[run.Playbook],
             Steps = held ? [] : steps,
             Channel = held ? null : channel,
             Offer = held ? null : offer?.Id,
