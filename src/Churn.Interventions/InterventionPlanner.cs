@@ -261,6 +261,55 @@ public sealed class InterventionPlanner : IInterventionPolicy
         return plan.Items.Count == 0 ? null : plan.Items[0].ToDecision();
     }
 
+    /// <summary>
+    /// Whether a representative may make an offer to a customer by hand, and on whose word: the offer must exist, the
+    /// customer be eligible and under the offer's per-customer cap (counting <paramref name="history"/>), and its cost be
+    /// within the compensation limit of the customer's segment and tier, or covered by <paramref name="approval"/>
+    /// (when given) or an approval in the catalogue.
+    /// </summary>
+    /// <param name="customer">The customer.</param>
+    /// <param name="offerId">The offer.</param>
+    /// <param name="at">The instant.</param>
+    /// <param name="history">The decisions before it, if any.</param>
+    /// <param name="approval">An approval obtained for this offer, if any.</param>
+    /// <returns>The answer, with the reason in words when the offer may not be made.</returns>
+    public OfferCheck CheckOffer(PlanCustomer customer, string offerId, DateTimeOffset at, InterventionHistory? history = null, OfferApproval? approval = null)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        ArgumentNullException.ThrowIfNull(offerId);
+        if (!Offers.TryGet(offerId, out var offer))
+        {
+            return new OfferCheck(false, null, $"offer '{offerId}' is not in the catalogue");
+        }
+
+        var a = customer.Assessment;
+        var segment = customer.Segment ?? a.Segment ?? "all";
+        var tiers = Playbooks.Tiers.Count > 0 ? Playbooks.Tiers : [];
+        var tier = PlaybookSet.TierOf(tiers, ValueOf(a));
+        var k = IndexOfOffer(Offers, offer);
+        if (Offers.Eligibility[k] is { } eligible && !eligible.Evaluate(Input(a, customer, segment, tier)))
+        {
+            return new OfferCheck(false, null, $"the customer is not eligible ({offer.Eligibility})");
+        }
+
+        if (history is not null && history.TryGet(a.CustomerId, out var past) && OffersTo(past, offer, at) >= offer.PerCustomerCap)
+        {
+            return new OfferCheck(false, null, string.Create(CultureInfo.InvariantCulture, $"the customer already had it {offer.PerCustomerCap} time(s) this period"));
+        }
+
+        if (approval is not null && offer.Cost > Offers.LimitFor(segment, tier))
+        {
+            return approval.Covers(a.CustomerId.Value, offer, segment, tier, at)
+                ? new OfferCheck(true, approval, null)
+                : new OfferCheck(false, null, $"approval '{approval.Id}' does not cover this offer to this customer");
+        }
+
+        var authority = Offers.Authorize(a.CustomerId.Value, offer, segment, tier, at);
+        return authority.Allowed
+            ? new OfferCheck(true, authority.Approval, null)
+            : new OfferCheck(false, null, string.Create(CultureInfo.InvariantCulture, $"its cost {offer.Cost} is above the limit {Offers.LimitFor(segment, tier)} for segment '{segment}' and tier '{tier}': it needs an approval"));
+    }
+
     private static decimal ValueOf(RiskAssessment a) => a.Value is { } v ? v.Predicted ?? v.Historical : 0m;
 
     private static int IndexOf(Playbook pb, StepKind kind)
@@ -525,7 +574,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
                 DateTimeOffset? latest = null;
                 foreach (var alert in c.Alerts)
                 {
-                    if (alert.RaisedAt > ctx.Since && alert.RaisedAt <= ctx.AsOf && (t.RuleId is null || alert.Symptom == t.RuleId)
+                    if (alert.RaisedAt <= ctx.AsOf && (t.RuleId is null || alert.Symptom == t.RuleId)
                         && (t.Level is null || (alert.Assessment.Level >= t.Level && alert.Assessment.Level != RiskLevel.Churned)) && (latest is null || alert.RaisedAt > latest))
                     {
                         latest = alert.RaisedAt;

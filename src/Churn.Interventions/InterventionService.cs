@@ -18,6 +18,7 @@ public sealed class InterventionService : IDisposable
     private readonly TimeProvider _time;
     private readonly IPollSender? _polls;
     private readonly IEventStore? _events;
+    private readonly AlertInbox? _inbox;
     private DateTimeOffset? _last;
 
     /// <summary>Initializes a new instance of the <see cref="InterventionService"/> class.</summary>
@@ -26,8 +27,10 @@ public sealed class InterventionService : IDisposable
     /// <param name="time">The clock.</param>
     /// <param name="polls">Sends polls (none: poll steps are planned and stored but not sent).</param>
     /// <param name="events">Where poll responses are appended as feedback events (none: they are kept as responses only).</param>
-    public InterventionService(InterventionPlanner planner, IInterventionStore store, TimeProvider time, IPollSender? polls = null, IEventStore? events = null)
+    /// <param name="inbox">The monitor's alerts waiting for the next run (none: only those the customers carry).</param>
+    public InterventionService(InterventionPlanner planner, IInterventionStore store, TimeProvider time, IPollSender? polls = null, IEventStore? events = null, AlertInbox? inbox = null)
     {
+        _inbox = inbox;
         Planner = planner ?? throw new ArgumentNullException(nameof(planner));
         _store = store ?? throw new ArgumentNullException(nameof(store));
         _time = time ?? throw new ArgumentNullException(nameof(time));
@@ -58,6 +61,11 @@ public sealed class InterventionService : IDisposable
         {
             var now = _time.GetUtcNow();
             var history = await InterventionHistory.ReadAsync(_store, now, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (_inbox?.Take(now) is { Count: > 0 } alerts)
+            {
+                customers = [.. customers.Select(c => alerts.TryGetValue(c.Assessment.CustomerId, out var list) ? c with { Alerts = [.. c.Alerts, .. list] } : c)];
+            }
+
             var plan = Planner.Plan(customers, new PlanRequest(now) { Since = since ?? _last ?? now.AddDays(-1), Budget = budget, History = history }, cancellationToken);
             if (plan.Items.Count > 0)
             {
@@ -86,6 +94,43 @@ public sealed class InterventionService : IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Records an offer a representative makes by hand (<see cref="InterventionPlanner.CheckOffer"/> decides whether they
+    /// may, counting the stored decisions): stores the decision, with who approved it when it is above the limit.
+    /// </summary>
+    /// <param name="customer">The customer.</param>
+    /// <param name="offerId">The offer.</param>
+    /// <param name="owner">The representative.</param>
+    /// <param name="approval">The approval obtained for an offer above the limit, if any.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The stored decision.</returns>
+    /// <exception cref="InvalidOperationException">The representative may not make the offer (the reason says why: not eligible, over the cap, above the limit without an approval that covers it).</exception>
+    public async Task<InterventionDecision> RecordOfferAsync(PlanCustomer customer, string offerId, string owner, OfferApproval? approval = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        ArgumentException.ThrowIfNullOrWhiteSpace(owner);
+        var now = _time.GetUtcNow();
+        var history = await InterventionHistory.ReadAsync(_store, now, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var check = Planner.CheckOffer(customer, offerId, now, history, approval);
+        if (!check.Allowed)
+        {
+            throw new InvalidOperationException($"Offer '{offerId}' to customer '{customer.Assessment.CustomerId}': {check.Reason}.");
+        }
+
+        Planner.Offers.TryGet(offerId, out var offer);
+        var decision = new InterventionDecision(customer.Assessment.CustomerId, "offer", null, offer.Cost, false)
+        {
+            Id = $"offer/{customer.Assessment.CustomerId.Value}/{offerId}/{InterventionPlan.Stamp(now)}",
+            DecidedAt = now,
+            Offer = offerId,
+            Segment = customer.Segment ?? customer.Assessment.Segment,
+            Owner = owner,
+            ApprovedBy = check.Approval?.ApprovedBy,
+        };
+        await _store.AddDecisionsAsync([decision], cancellationToken).ConfigureAwait(false);
+        return decision;
     }
 
     /// <summary>Records poll responses: checks each score against its poll, stores the responses, and appends them as feedback events.</summary>

@@ -275,3 +275,10 @@ public sealed class OfferCatalog
 /// <param name="Allowed">Whether the offer may be made.</param>
 /// <param name="Approval">The approval it relies on (<see langword="null"/> when within the limit, or not allowed).</param>
 public readonly record struct OfferAuthority(bool Allowed, OfferApproval? Approval);
+
+/// <summary>Whether a representative may make an offer (<see cref="InterventionPlanner.CheckOffer"/>).</summary>
+/// <param name="Allowed">Whether the offer may be made.</param>
+/// <param name="Approval">The approval it relies on, when above the limit.</param>
+/// <param name="Reason">Why not, in words, when not allowed.</param>
+public readonly record struct OfferCheck(bool Allowed, OfferApproval? Approval, string? Reason);
+

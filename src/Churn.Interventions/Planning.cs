@@ -16,7 +16,7 @@ public sealed record PlanCustomer(RiskAssessment Assessment)
     /// <summary>Gets the customer's level at the previous plan, if known: a level trigger then fires only on a rise.</summary>
     public RiskLevel? PreviousLevel { get; init; }
 
-    /// <summary>Gets the monitor's alerts for the customer since the previous plan.</summary>
+    /// <summary>Gets the monitor's alerts for the customer since the previous plan (an <see cref="AlertInbox"/> hands each alert to one plan); those raised after the plan's instant are ignored.</summary>
     public IReadOnlyList<ChurnAlert> Alerts { get; init; } = [];
 }
 
@@ -24,7 +24,7 @@ public sealed record PlanCustomer(RiskAssessment Assessment)
 /// <param name="AsOf">The plan's instant: assessments are as of it, steps are due from it.</param>
 public sealed record PlanRequest(DateTimeOffset AsOf)
 {
-    /// <summary>Gets the previous plan's instant: a proactive cadence occurrence or an alert after it and at or before <see cref="AsOf"/> starts a playbook (default: a day before).</summary>
+    /// <summary>Gets the previous plan's instant: a proactive cadence occurrence after it and at or before <see cref="AsOf"/> starts a playbook (default: a day before).</summary>
     public DateTimeOffset? Since { get; init; }
 
     /// <summary>Gets the most the plan may spend on contacts and offers (none: no limit).</summary>

@@ -32,7 +32,12 @@ public sealed record Poll(string Id, PollKind Kind, string Question)
         _ => score is null,
     };
 
-    /// <summary>The feedback event a response becomes, so features (<c>feedback_last</c>, <c>feedback_change</c>) and symptoms (a detractor) see it: type <c>feedback</c>, the score as amount, attributes <c>poll</c>, <c>kind</c> and <c>comment</c>, an event id from the poll, customer and instant (so the same response is stored once).</summary>
+    /// <summary>
+    /// The feedback event a response becomes, so features (<c>feedback_last</c>, <c>feedback_change</c>) and symptoms (a
+    /// detractor) see it: type <c>feedback</c>, the score on the 0–10 scale as amount (NPS as given; CSAT 1–5 mapped
+    /// linearly, 1 → 0, 3 → 5, 5 → 10, so one rule reads both), attributes <c>poll</c>, <c>kind</c>, <c>score</c> (as
+    /// given) and <c>comment</c>, and an event id from the poll, customer and instant (so the same response is stored once).
+    /// </summary>
     /// <param name="response">The response.</param>
     /// <returns>The event.</returns>
     /// <exception cref="ArgumentException">The response is another poll's, or its score is not valid for this poll.</exception>
@@ -50,6 +55,11 @@ public sealed record Poll(string Id, PollKind Kind, string Question)
         }
 
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal) { ["poll"] = Id, ["kind"] = Kind.ToString().ToLowerInvariant() };
+        if (response.Score is { } given)
+        {
+            attributes["score"] = given.ToString(CultureInfo.InvariantCulture);
+        }
+
         if (response.Comment is { Length: > 0 } comment)
         {
             attributes["comment"] = comment;
@@ -59,7 +69,7 @@ public sealed record Poll(string Id, PollKind Kind, string Question)
             response.CustomerId,
             response.AnsweredAt,
             CustomerEventType.Feedback,
-            response.Score is { } s ? (decimal)s : null,
+            response.Score is { } s ? (decimal)(Kind == PollKind.Csat ? (s - 1) * 2.5 : s) : null,
             string.Create(CultureInfo.InvariantCulture, $"poll:{Id}:{response.CustomerId.Value}:{response.AnsweredAt.UtcTicks}"),
             attributes);
     }

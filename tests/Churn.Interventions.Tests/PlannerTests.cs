@@ -261,7 +261,7 @@ public sealed class PlannerTests
     }
 
     [Fact]
-    public void ALevelTrigger_FiresOnARise_NotOnAStayAtTheLevel_AndAnAlertTrigger_OnAlertsSinceThePreviousPlan()
+    public void ALevelTrigger_FiresOnARise_NotOnAStayAtTheLevel_AndAnAlertTrigger_OnAMatchingAlertRaisedByThePlansInstant()
     {
         var playbooks = new PlaybookSet(
         [
@@ -275,7 +275,7 @@ public sealed class PlannerTests
             [
                 new PlanCustomer(a) { PreviousLevel = RiskLevel.Medium },
                 new PlanCustomer(a with { CustomerId = "y" }) { PreviousLevel = RiskLevel.High },
-                new PlanCustomer(a with { CustomerId = "z", Level = RiskLevel.Low }) { Alerts = [alert with { RaisedAt = World.At.AddDays(-2) }] },
+                new PlanCustomer(a with { CustomerId = "z", Level = RiskLevel.Low }) { Alerts = [alert with { RaisedAt = World.At.AddHours(2) }, alert with { Symptom = "complaint" }] },
                 new PlanCustomer(a with { CustomerId = "w", Level = RiskLevel.Low }) { Alerts = [alert] },
             ],
             new PlanRequest(World.At));

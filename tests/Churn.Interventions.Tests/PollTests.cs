@@ -70,5 +70,10 @@ public sealed class PollTests
         Assert.Throws<ArgumentException>(() => poll.ToEvent(new PollResponse("nps", "C1", At, 7.5, null)));
         Assert.Throws<ArgumentException>(() => new Poll("csat", PollKind.Csat, "?").ToEvent(new PollResponse("csat", "C1", At, 0, null)));
         Assert.Throws<ArgumentException>(() => poll.ToEvent(new PollResponse("other", "C1", At, 5, null)));
+
+        // CSAT lands on the same 0–10 scale the rules read (1 → 0, 3 → 5, 5 → 10); the score as given stays an attribute.
+        var csat = new Poll("csat", PollKind.Csat, "?");
+        Assert.Equal([0m, 5m, 10m], new[] { 1.0, 3.0, 5.0 }.Select(x => csat.ToEvent(new PollResponse("csat", "C1", At, x, null)).Amount!.Value));
+        Assert.Equal("4", csat.ToEvent(new PollResponse("csat", "C1", At, 4, null)).Attributes!["score"]);
     }
 }

@@ -220,14 +220,14 @@ internal static class InterventionCommands
             foreach (var group in feedback.GroupBy(e => e.Attributes?.GetValueOrDefault("poll") ?? "feedback"))
             {
                 var declared = group.Select(e => e.Attributes?.GetValueOrDefault("kind")).FirstOrDefault(k => k is not null);
-                var scores = group.Where(e => e.Amount is not null).Select(e => (double)e.Amount!.Value).ToList();
+                var scores = group.Select(Score).Where(x => x is not null).Select(x => x!.Value).ToList();
                 var pollKind = forced
                     ?? (declared?.ToLowerInvariant() switch { "nps" => PollKind.Nps, "csat" => PollKind.Csat, _ => scores.Any(x => x == 0 || x > 5) ? PollKind.Nps : PollKind.Csat });
                 kinds[group.Key] = (pollKind, forced is null && declared is null);
                 var check = new Churn.Interventions.Poll(group.Key, pollKind, string.Empty);
                 foreach (var e in group)
                 {
-                    var score = e.Amount is { } a ? (double)a : (double?)null;
+                    var score = Score(e);
                     if (!check.IsValidScore(score))
                     {
                         invalid.Add(string.Create(CultureInfo.InvariantCulture, $"poll '{group.Key}', customer '{e.CustomerId}' at {e.Timestamp:yyyy-MM-ddTHH:mm:ssZ}: score {score?.ToString(CultureInfo.InvariantCulture) ?? "missing"} is not a valid {pollKind.ToString().ToUpperInvariant()} score"));
@@ -246,6 +246,11 @@ internal static class InterventionCommands
         poll.Subcommands.Add(results);
         return poll;
     }
+
+    /// <summary>A response's score as given: the <c>score</c> attribute (events written by <c>Poll.ToEvent</c>, whose amount is on the 0–10 scale), else the amount.</summary>
+    private static double? Score(CustomerEvent e) =>
+        e.Attributes?.GetValueOrDefault("score") is { } text && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var given) ? given
+        : e.Amount is { } a ? (double)a : null;
 
     private static async Task<string> ReadText(string path, string option, CancellationToken ct) =>
         File.Exists(path) ? await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) : throw new FileNotFoundException($"{option} '{path}' does not exist.", path);

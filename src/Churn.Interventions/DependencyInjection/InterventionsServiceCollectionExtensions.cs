@@ -13,7 +13,8 @@ public static class InterventionsServiceCollectionExtensions
     /// <see cref="InterventionPlanner"/> (also the <see cref="IInterventionPolicy"/>) and the
     /// <see cref="InterventionService"/> (over the registered <see cref="IInterventionStore"/>,
     /// <see cref="TimeProvider"/> (the system clock when none), <see cref="IPollSender"/> and
-    /// <see cref="IEventStore"/>, and an <see cref="IUpliftEstimator"/> when one is registered), all
+    /// <see cref="IEventStore"/>, and an <see cref="IUpliftEstimator"/> when one is registered), and an
+    /// <see cref="AlertInbox"/> as an <see cref="IAlertSink"/> so the monitor's alerts reach the next plan; all
     /// singletons; options are validated when the host starts.
     /// </summary>
     /// <param name="churn">The root builder.</param>
@@ -41,12 +42,15 @@ public static class InterventionsServiceCollectionExtensions
             return new InterventionPlanner(o.LoadPlaybooks(), o.LoadOffers(), sp.GetRequiredService<Holdout>(), sp.GetService<IUpliftEstimator>());
         });
         services.TryAddSingleton<IInterventionPolicy>(sp => sp.GetRequiredService<InterventionPlanner>());
+        services.TryAddSingleton<AlertInbox>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAlertSink, AlertInbox>(sp => sp.GetRequiredService<AlertInbox>()));
         services.TryAddSingleton(sp => new InterventionService(
             sp.GetRequiredService<InterventionPlanner>(),
             sp.GetRequiredService<IInterventionStore>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<IPollSender>(),
-            sp.GetService<IEventStore>()));
+            sp.GetService<IEventStore>(),
+            sp.GetRequiredService<AlertInbox>()));
         return churn;
     }
 }

@@ -60,6 +60,12 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Fixture>
         ["segment", "--assessments", f.Assessments, "--scheme", input, "--out", output],
         ["store", "info", "--db", input],
         ["store", "export", "--db", input, "--table", "events", "--out", output],
+        ["plan", "--assessments", input, "--playbooks", Fixture.Playbooks, "--offers", Fixture.Offers, "--out", output],
+        ["plan", "--assessments", f.Assessments, "--playbooks", input, "--offers", Fixture.Offers, "--out", output],
+        ["plan", "--assessments", f.Assessments, "--playbooks", Fixture.Playbooks, "--offers", input, "--out", output],
+        ["plan", "--assessments", f.Assessments, "--playbooks", Fixture.Playbooks, "--offers", Fixture.Offers, "--segments", input, "--out", output],
+        ["plan", "--assessments", f.Assessments, "--playbooks", Fixture.Playbooks, "--offers", Fixture.Offers, "--customers", input, "--out", output],
+        ["poll", "results", "--events", input],
     ];
 
     [Theory]
@@ -108,7 +114,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Fixture>
     {
         using var dir = new TempDir();
         var empty = dir.File("empty.csv", string.Empty);
-        foreach (var args in Commands(empty, _fixture, dir.Combine("out.csv")).Where(a => a[0] is "data" or "features" or "labels" or "value" or "model" or "dataset" or "assess" or "backtest" or "segment"))
+        foreach (var args in Commands(empty, _fixture, dir.Combine("out.csv")).Where(a => a[0] is "data" or "features" or "labels" or "value" or "model" or "dataset" or "assess" or "backtest" or "segment" or "poll" || (a[0] == "plan" && !a.Contains("--customers"))))
         {
             var (exit, _, error) = await CliRunner.RunAsync(args);
 
@@ -151,6 +157,10 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Fixture>
         public string Assessments { get; private set; } = string.Empty;
 
         public string Scheme { get; private set; } = string.Empty;
+
+        public static string Playbooks { get; } = Path.Combine(AppContext.BaseDirectory, "data", "interventions", "playbooks.json");
+
+        public static string Offers { get; } = Path.Combine(AppContext.BaseDirectory, "data", "interventions", "offers.json");
 
         public async ValueTask InitializeAsync()
         {
