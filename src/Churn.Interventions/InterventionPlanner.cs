@@ -625,6 +625,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
         var pb = _playbooks[run.Playbook];
         var offer = run.Offer >= 0 ? Offers.Offers[run.Offer] : null;
         var channel = _contactStep[run.Playbook] >= 0 ? Channel(pb.Steps[_contactStep[run.Playbook]], c.Profile, null) : null;
+        var pollChannel = _pollStep[run.Playbook] >= 0 ? Channel(pb.Steps[_pollStep[run.Playbook]], c.Profile, channel) : null;
         var steps = new List<PlannedStep>(pb.Steps.Count);
         foreach (var s in pb.Steps)
         {
@@ -632,7 +633,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
             steps.Add(s.Kind switch
             {
                 StepKind.Contact => new PlannedStep(s.Kind, s.Action, channel, null, null, due, s.Done),
-                StepKind.Poll => new PlannedStep(s.Kind, s.Action, Channel(s, c.Profile, channel), null, s.Poll, due, s.Done),
+                StepKind.Poll => new PlannedStep(s.Kind, s.Action, pollChannel, null, s.Poll, due, s.Done),
                 StepKind.Offer => new PlannedStep(s.Kind, s.Action, null, offer?.Id, null, due, s.Done),
                 _ => new PlannedStep(s.Kind, s.Action, null, null, null, ctx.AsOf + s.Due, s.Done),
             });
@@ -652,7 +653,7 @@ public sealed class InterventionPlanner : IInterventionPolicy
             Reason = reason,
             Action = _actions[run.Playbook],
             Steps = held ? [] : steps,
-            Channel = held ? null : channel,
+            Channel = held ? null : channel ?? pollChannel,
             Offer = held ? null : offer?.Id,
             Cost = held ? 0m : run.Cost,
             Owner = owner,

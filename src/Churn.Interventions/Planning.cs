@@ -68,7 +68,7 @@ public sealed record PlannedIntervention
     /// <summary>Gets the steps (empty for a held-out customer: nothing is done).</summary>
     public required IReadOnlyList<PlannedStep> Steps { get; init; }
 
-    /// <summary>Gets the contact channel (none for a held-out customer).</summary>
+    /// <summary>Gets the channel the customer is reached on: the contact step's, else the poll's (none for a held-out customer, or a playbook of tasks only).</summary>
     public string? Channel { get; init; }
 
     /// <summary>Gets the offer made (none for a held-out customer).</summary>
