@@ -34,6 +34,7 @@ internal static class ChurnCli
         root.Subcommands.Add(MonitorCommands.Build(output, error));
         root.Subcommands.Add(InterventionCommands.Plan(output, error));
         root.Subcommands.Add(InterventionCommands.Poll(output, error));
+        root.Subcommands.Add(EvaluateCommands.Build(output, error));
         return root;
     }
 

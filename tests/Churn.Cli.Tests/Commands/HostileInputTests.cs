@@ -66,6 +66,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Fixture>
         ["plan", "--assessments", f.Assessments, "--playbooks", Fixture.Playbooks, "--offers", Fixture.Offers, "--segments", input, "--out", output],
         ["plan", "--assessments", f.Assessments, "--playbooks", Fixture.Playbooks, "--offers", Fixture.Offers, "--customers", input, "--out", output],
         ["poll", "results", "--events", input],
+        ["evaluate", "campaign", "--data", input, "--arm-column", "type", "--control", "login", "--outcome", "amount"],
     ];
 
     [Theory]
@@ -114,7 +115,7 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Fixture>
     {
         using var dir = new TempDir();
         var empty = dir.File("empty.csv", string.Empty);
-        foreach (var args in Commands(empty, _fixture, dir.Combine("out.csv")).Where(a => a[0] is "data" or "features" or "labels" or "value" or "model" or "dataset" or "assess" or "backtest" or "segment" or "poll" || (a[0] == "plan" && !a.Contains("--customers"))))
+        foreach (var args in Commands(empty, _fixture, dir.Combine("out.csv")).Where(a => a[0] is "data" or "features" or "labels" or "value" or "model" or "dataset" or "assess" or "backtest" or "segment" or "poll" or "evaluate" || (a[0] == "plan" && !a.Contains("--customers"))))
         {
             var (exit, _, error) = await CliRunner.RunAsync(args);
 

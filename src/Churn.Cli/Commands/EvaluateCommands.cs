@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.Globalization;
+using Churn.Data;
+using Churn.Evaluation;
+
+namespace Churn.Cli.Commands;
+
+/// <summary><c>churn evaluate campaign</c>: what each arm changed against the control, with intervals and p-values.</summary>
+internal static class EvaluateCommands
+{
+    public static Command Build(TextWriter output, TextWriter error)
+    {
+        var evaluate = new Command("evaluate", "Evaluate interventions: the effect of each arm against its control (holdout).");
+        evaluate.Subcommands.Add(Campaign(output, error));
+        return evaluate;
+    }
+
+    private static Command Campaign(TextWriter output, TextWriter error)
+    {
+        var data = new Option<string>("--data") { Description = "A CSV with one row per customer: the arm and the outcome.", Required = true };
+        var armColumn = new Option<string>("--arm-column") { Description = "The column naming each customer's arm.", Required = true };
+        var control = new Option<string>("--control") { Description = "The control arm's value (the holdout).", Required = true };
+        var outcome = new Option<string>("--outcome") { Description = "The outcome column (0/1, or an amount).", Required = true };
+        var kind = new Option<string>("--outcome-kind") { Description = "binary (0/1: Newcombe interval, z-test) or continuous (Welch interval and t-test); default: binary when every outcome is 0 or 1.", DefaultValueFactory = _ => "auto" };
+        kind.AcceptOnlyFromAmong("auto", "binary", "continuous");
+        var by = new Option<string?>("--by") { Description = "Also evaluate within each value of this column (a segment, playbook or offer)." };
+        var bootstrap = new Option<int>("--bootstrap") { Description = "Percentile bootstrap with this many resamples instead of the analytic intervals (0: analytic).", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "The bootstrap's seed.", DefaultValueFactory = _ => 42 };
+        var delimiter = Delimiters.Option();
+        var maxErrors = new Option<int>("--max-errors") { Description = "How many rejected rows to list.", DefaultValueFactory = _ => 20 };
+        var format = Formats.Option();
+        var command = new Command("campaign", "Per arm: customers, mean outcome, difference against the control with its 95 % interval, relative lift and p-value (Holm-adjusted across arms too). Rows without an arm or an outcome are counted and left out (exit 1).")
+        {
+            data, armColumn, control, outcome, kind, by, bootstrap, seed, delimiter, maxErrors, format,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            await Task.Yield();
+            var json = Formats.IsJson(parse, format);
+            var path = parse.GetValue(data)!;
+            if (!File.Exists(path))
+            {
+                return DataCommands.Fatal(output, error, json, $"--data '{path}' does not exist.");
+            }
+
+            if (parse.GetValue(bootstrap) is < 0 or > 100_000)
+            {
+                return DataCommands.Usage(output, error, json, "--bootstrap lies between 0 and 100,000.");
+            }
+
+            var (arm, outcomeName, groupBy) = (parse.GetValue(armColumn)!, parse.GetValue(outcome)!, parse.GetValue(by));
+            var report = new IngestReport(parse.GetValue(maxErrors));
+            CsvTable table;
+            try
+            {
+                table = CsvTable.Read(path, report, new CsvTableOptions
+                {
+                    Delimiter = parse.GetValue(delimiter),
+                    TextColumns = groupBy is null ? [arm] : [arm, groupBy],
+                    NumberColumns = [outcomeName],
+                    RequiredColumns = groupBy is null ? [arm, outcomeName] : [arm, outcomeName, groupBy],
+                }, ct);
+            }
+            catch (IngestException ex)
+            {
+                return DataCommands.Fatal(output, error, json, ex.Message, report);
+            }
+
+            var arms = table.Columns[table.IndexOf(arm)].Texts!;
+            var ys = table.Columns[table.IndexOf(outcomeName)].Numbers!;
+            var groups = groupBy is null ? null : table.Columns[table.IndexOf(groupBy)].Texts!;
+            var rows = new List<(string Arm, double Y, string? Group)>(table.RowCount);
+            var skipped = new List<string>();
+            for (var i = 0; i < table.RowCount; i++)
+            {
+                if (string.IsNullOrEmpty(arms[i]) || double.IsNaN(ys[i]))
+                {
+                    skipped.Add(string.Create(CultureInfo.InvariantCulture, $"line {table.Lines[i]}: {(string.IsNullOrEmpty(arms[i]) ? $"no {arm}" : $"no {outcomeName}")}"));
+                    continue;
+                }
+
+                rows.Add((arms[i]!, ys[i], groups?[i]));
+            }
+
+            var outcomeKind = parse.GetValue(kind) switch
+            {
+                "binary" => OutcomeKind.Binary,
+                "continuous" => OutcomeKind.Continuous,
+                _ => rows.All(r => r.Y is 0 or 1) ? OutcomeKind.Binary : OutcomeKind.Continuous,
+            };
+            var options = new EvaluationOptions { Bootstrap = parse.GetValue(bootstrap), Seed = parse.GetValue(seed) };
+            CampaignEffect overall;
+            var byGroup = new List<(string Group, CampaignEffect? Effect, string? Problem)>();
+            try
+            {
+                overall = CampaignEvaluator.Evaluate(rows.Select(r => (r.Arm, r.Y)), parse.GetValue(control)!, outcomeKind, options);
+                if (groupBy is not null)
+                {
+                    foreach (var g in rows.GroupBy(r => r.Group ?? string.Empty).OrderBy(g => g.Key, StringComparer.Ordinal))
+                    {
+                        try
+                        {
+                            byGroup.Add((g.Key, CampaignEvaluator.Evaluate(g.Select(r => (r.Arm, r.Y)), parse.GetValue(control)!, outcomeKind, options), null));
+                        }
+                        catch (ArgumentException ex)
+                        {
+                            byGroup.Add((g.Key, null, ex.Message));
+                        }
+                    }
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                return DataCommands.Fatal(output, error, json, ex.Message, report);
+            }
+
+            Write(output, json, overall, outcomeName, byGroup, groupBy, report, skipped, parse.GetValue(maxErrors));
+            return report.Rejected > 0 || skipped.Count > 0 ? ExitCodes.Rejected : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static object Arms(CampaignEffect e) => e.Arms.Select(a => new
+    {
+        arm = a.Arm,
+        n = a.N,
+        mean = a.Mean,
+        diff = a.Diff,
+        ci95 = new[] { a.Ci95.Lower, a.Ci95.Upper },
+        relativeLift = a.RelativeLift,
+        p = a.P,
+        pAdjusted = a.PAdjusted,
+        relativeLiftCi95 = a.RelativeLiftCi is { } r ? new[] { r.Lower, r.Upper } : null,
+        sum = a.Sum,
+        sd = a.StandardDeviation,
+    });
+
+    private static void Write(TextWriter output, bool json, CampaignEffect e, string outcome, List<(string Group, CampaignEffect? Effect, string? Problem)> groups, string? by, IngestReport report, List<string> skipped, int maxErrors)
+    {
+        if (json)
+        {
+            Json.Write(output, new
+            {
+                control = e.Control,
+                arms = Arms(e),
+                outcome,
+                kind = e.Kind.ToString().ToLowerInvariant(),
+                method = e.Method,
+                rows = report.Accepted - skipped.Count,
+                rejected = report.Rejected,
+                skipped = skipped.Count,
+                skippedExamples = skipped.Take(maxErrors),
+                by,
+                groups = by is null ? null : groups.Select(g => new { group = g.Group, arms = g.Effect is null ? null : Arms(g.Effect), problem = g.Problem }),
+            });
+            return;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"{outcome} ({e.Kind.ToString().ToLowerInvariant()}) against '{e.Control}': {e.Method}."));
+        Table(output, e);
+        foreach (var (group, effect, problem) in groups)
+        {
+            output.WriteLine(string.Create(c, $"{by} = {group}:{(problem is null ? string.Empty : " " + problem)}"));
+            if (effect is not null)
+            {
+                Table(output, effect);
+            }
+        }
+
+        if (skipped.Count > 0 || report.Rejected > 0)
+        {
+            output.WriteLine(string.Create(c, $"{skipped.Count:N0} rows without an arm or an outcome and {report.Rejected:N0} rejected rows were left out."));
+            foreach (var s in skipped.Take(maxErrors))
+            {
+                output.WriteLine("  " + s);
+            }
+        }
+    }
+
+    private static void Table(TextWriter output, CampaignEffect e)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var numbers = e.Kind == OutcomeKind.Binary ? "0.00%" : "0.0000";
+        foreach (var a in e.Arms)
+        {
+            output.WriteLine(string.Create(c, $"  {a.Arm,-22} n {a.N,9:N0}  mean {a.Mean.ToString(numbers, c),9}  diff {a.Diff.ToString(numbers, c),9}  95% [{a.Ci95.Lower.ToString(numbers, c)}, {a.Ci95.Upper.ToString(numbers, c)}]  lift {(a.RelativeLift is { } l ? l.ToString("+0.0%;-0.0%", c) : "n/a"),7}  p {a.P:0.####}"));
+        }
+    }
+}
