@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Churn.Data;
 using Churn.Evaluation;
+using Churn.Modeling;
 
 namespace Churn.Cli.Commands;
 
@@ -12,6 +13,7 @@ internal static class EvaluateCommands
     {
         var evaluate = new Command("evaluate", "Evaluate interventions: the effect of each arm against its control (holdout).");
         evaluate.Subcommands.Add(Campaign(output, error));
+        evaluate.Subcommands.Add(Uplift(output, error));
         return evaluate;
     }
 
@@ -116,6 +118,108 @@ internal static class EvaluateCommands
 
             Write(output, json, overall, outcomeName, byGroup, groupBy, report, skipped, parse.GetValue(maxErrors));
             return report.Rejected > 0 || skipped.Count > 0 ? ExitCodes.Rejected : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Uplift(TextWriter output, TextWriter error)
+    {
+        var data = new Option<string>("--data") { Description = "A CSV of a randomised experiment: one row per customer, the arm, the outcome and the features known before the treatment.", Required = true };
+        var armColumn = new Option<string>("--arm-column") { Description = "The column naming each customer's arm.", Required = true };
+        var treatment = new Option<string>("--treatment") { Description = "The treated arm's value.", Required = true };
+        var control = new Option<string>("--control") { Description = "The control arm's value.", Required = true };
+        var outcome = new Option<string>("--outcome") { Description = "The binary outcome column.", Required = true };
+        var positive = new Option<string?>("--positive") { Description = "The outcome's positive value (default: 1, yes or true)." };
+        var ignore = new Option<string[]>("--ignore") { Description = "Columns that are not features: other outcomes and anything measured after the treatment (comma-separated or repeated).", AllowMultipleArgumentsPerToken = true };
+        var id = new Option<string?>("--id") { Description = "An id column (not a feature)." };
+        var learner = new Option<string>("--learner") { Description = "t (two models), s (one model, the treatment a feature), x (Kunzel's X-learner) or ct (class transformation).", DefaultValueFactory = _ => "t" };
+        learner.AcceptOnlyFromAmong("t", "s", "x", "ct");
+        var testShare = new Option<double>("--test-share") { Description = "The share of customers held back to score the model.", DefaultValueFactory = _ => 0.3 };
+        var seed = new Option<int>("--seed") { Description = "The split's and the learner's seed.", DefaultValueFactory = _ => 42 };
+        var format = Formats.Option();
+        var command = new Command("uplift", "Fit an uplift model on part of a randomised experiment (the project's own booster) and score it on the rest: Qini coefficient, AUUC, and the uplift among the top 10 %, 20 %, 30 % ...")
+        {
+            data, armColumn, treatment, control, outcome, positive, ignore, id, learner, testShare, seed, format,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            await Task.Yield();
+            var json = Formats.IsJson(parse, format);
+            var path = parse.GetValue(data)!;
+            if (!File.Exists(path))
+            {
+                return DataCommands.Fatal(output, error, json, $"--data '{path}' does not exist.");
+            }
+
+            if (parse.GetValue(testShare) is not (> 0 and < 1))
+            {
+                return DataCommands.Usage(output, error, json, "--test-share lies between 0 and 1.");
+            }
+
+            var (arm, t, c) = (parse.GetValue(armColumn)!, parse.GetValue(treatment)!, parse.GetValue(control)!);
+            var ignored = (parse.GetValue(ignore) ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+            var report = new IngestReport(20);
+            ModelTable table;
+            try
+            {
+                table = ModelTable.FromCsv(path, parse.GetValue(outcome)!, parse.GetValue(positive) ?? "1", parse.GetValue(id), ignored, report: report);
+            }
+            catch (Exception ex) when (ex is ArgumentException or IngestException or IOException)
+            {
+                return DataCommands.Fatal(output, error, json, ex.Message, report);
+            }
+
+            var armColumnData = table.Columns.FirstOrDefault(x => x.Name == arm);
+            if (armColumnData?.Categories is not { } arms)
+            {
+                return DataCommands.Fatal(output, error, json, $"--arm-column '{arm}' is not a text column of '{path}' (columns: {string.Join(", ", table.Columns.Select(x => x.Name))}).", report);
+            }
+
+            int[] keep = [.. Enumerable.Range(0, table.Count).Where(i => arms[i] == t || arms[i] == c)];
+            if (!keep.Any(i => arms[i] == t) || !keep.Any(i => arms[i] == c))
+            {
+                return DataCommands.Fatal(output, error, json, $"--treatment '{t}' or --control '{c}' has no row (arms: {string.Join(", ", arms.Distinct().Order(StringComparer.Ordinal))}).", report);
+            }
+
+            var subset = table.Subset(keep);
+            var features = new ModelTable([.. subset.Columns.Where(x => x.Name != arm)]);
+            var method = parse.GetValue(learner) switch { "s" => UpliftMethod.SLearner, "x" => UpliftMethod.XLearner, "ct" => UpliftMethod.ClassTransformation, _ => UpliftMethod.TLearner };
+            UpliftReport result;
+            try
+            {
+                result = TerminalProgress.Status(TerminalProgress.Enabled(output, json), "Fitting the uplift model", _ =>
+                    UpliftEvaluation.Run(features, [.. keep.Select(i => arms[i] == t)], [.. subset.Labels!], method, parse.GetValue(testShare), parse.GetValue(seed), cancellationToken: ct));
+            }
+            catch (ArgumentException ex)
+            {
+                return DataCommands.Fatal(output, error, json, ex.Message, report);
+            }
+
+            if (json)
+            {
+                Json.Write(output, new
+                {
+                    qini = result.Qini,
+                    auuc = result.Auuc,
+                    upliftAt = result.UpliftAt.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
+                    learner = parse.GetValue(learner),
+                    train = result.Train,
+                    test = result.Test,
+                    averageEffect = result.AverageEffect,
+                    features = features.Columns.Select(x => x.Name),
+                    seed = parse.GetValue(seed),
+                    rejected = report.Rejected,
+                });
+            }
+            else
+            {
+                var inv = CultureInfo.InvariantCulture;
+                output.WriteLine(string.Create(inv, $"{method} on {result.Train:N0} customers, scored on {result.Test:N0} (seed {parse.GetValue(seed)}); features: {string.Join(", ", features.Columns.Select(x => x.Name))}."));
+                output.WriteLine(string.Create(inv, $"Qini coefficient {result.Qini:0.0000}, AUUC {result.Auuc:0.0000}; average effect on the test customers {result.AverageEffect:+0.00%;-0.00%}."));
+                output.WriteLine("Uplift among the top: " + string.Join(", ", result.UpliftAt.Select(kv => string.Create(inv, $"{kv.Key} % {kv.Value:+0.00%;-0.00%}"))));
+            }
+
+            return report.Rejected > 0 ? ExitCodes.Rejected : ExitCodes.Ok;
         });
         return command;
     }

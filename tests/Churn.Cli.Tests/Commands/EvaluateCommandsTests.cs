@@ -73,3 +73,34 @@ public sealed class EvaluateCommandsTests
         }
     }
 }
+
+public sealed class EvaluateUpliftCommandTests
+{
+    private static readonly string Hillstrom = Path.Combine(AppContext.BaseDirectory, "data", "hillstrom", "hillstrom.csv");
+
+    [Fact]
+    public async Task Uplift_OnHillstrom_PrintsQiniAuucAndUpliftAtK_TheSameForTheSameSeed()
+    {
+        string[] args = ["evaluate", "uplift", "--data", Hillstrom, "--arm-column", "segment", "--treatment", "Mens E-Mail", "--control", "No E-Mail", "--outcome", "visit", "--ignore", "conversion,spend", "--learner", "t", "--test-share", "0.3", "--seed", "1", "--format", "json"];
+        var (exit, stdout, stderr) = await CliRunner.RunAsync(args);
+
+        Assert.True(exit == 0, stderr + stdout);
+        var json = CliRunner.Json(stdout);
+        var qini = json.GetProperty("qini").GetDouble();
+        Assert.InRange(qini, -1, 1);
+        Assert.InRange(json.GetProperty("auuc").GetDouble(), -1, 1);
+        var at = json.GetProperty("upliftAt");
+        foreach (var k in new[] { "10", "20", "30" })
+        {
+            Assert.InRange(at.GetProperty(k).GetDouble(), -1, 1);
+        }
+
+        Assert.Equal(12784, json.GetProperty("test").GetInt32());
+        Assert.DoesNotContain("spend", json.GetProperty("features").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal(qini, CliRunner.Json((await CliRunner.RunAsync(args)).Out).GetProperty("qini").GetDouble());
+
+        var (bad, _, err) = await CliRunner.RunAsync("evaluate", "uplift", "--data", Hillstrom, "--arm-column", "segment", "--treatment", "Mens", "--control", "No E-Mail", "--outcome", "visit");
+        Assert.Equal(3, bad);
+        Assert.Contains("--treatment 'Mens' or --control 'No E-Mail' has no row (arms: Mens E-Mail, No E-Mail, Womens E-Mail)", err, StringComparison.Ordinal);
+    }
+}
