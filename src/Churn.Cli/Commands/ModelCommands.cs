@@ -19,6 +19,7 @@ internal static class ModelCommands
         model.Subcommands.Add(Score(output, error));
         model.Subcommands.Add(Evaluate(output, error));
         model.Subcommands.Add(Info(output, error));
+        model.Subcommands.Add(Drift(output, error));
         return model;
     }
 
@@ -600,6 +601,69 @@ internal static class ModelCommands
     };
 
     /// <summary>The first header name, or null when the header cannot be read (the reader that follows then says why).</summary>
+    private static Command Drift(TextWriter output, TextWriter error)
+    {
+        var modelFile = new Option<string>("--model") { Description = "The model file (trained by this version: it keeps its training data's distributions).", Required = true };
+        var data = new Option<string>("--data") { Description = "The new data (CSV with the training columns).", Required = true };
+        var id = new Option<string?>("--id") { Description = "The id column (default: the first column)." };
+        var threshold = new Option<double>("--threshold") { Description = "The PSI of the probability at which the data counts as drifted.", DefaultValueFactory = _ => 0.25 };
+        var format = Formats.Option();
+        var command = new Command("drift", "The population stability index (PSI) of every feature and of the model's probability on new data against the training data; drifted when the probability's PSI reaches the threshold (exit 0 either way; read `drifted`).")
+        {
+            modelFile, data, id, threshold, format,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            var json = Formats.IsJson(parse, format);
+            var path = parse.GetValue(data)!;
+            if (parse.GetValue(threshold) is not (> 0 and < 100))
+            {
+                return Task.FromResult(DataCommands.Usage(output, error, json, "--threshold is a positive PSI, such as 0.1 or 0.25."));
+            }
+
+            var report = new IngestReport(20);
+            try
+            {
+                var model = ChurnModel.Load(parse.GetValue(modelFile)!, Learners);
+                if (!File.Exists(path))
+                {
+                    return Task.FromResult(DataCommands.Fatal(output, error, json, $"file '{path}' does not exist."));
+                }
+
+                var table = ModelTable.FromCsv(path, label: null, id: parse.GetValue(id) ?? FirstColumn(path), report: report);
+                var drift = model.Drift(table, parse.GetValue(threshold));
+                if (json)
+                {
+                    Json.Write(output, new
+                    {
+                        overall = drift.Overall,
+                        threshold = drift.Threshold,
+                        drifted = drift.Drifted,
+                        features = drift.Features.Select(f => new { name = f.Feature, psi = f.Psi, verdict = f.Verdict }),
+                        rows = drift.Rows,
+                        rejected = report.Rejected,
+                    });
+                }
+                else
+                {
+                    var c = CultureInfo.InvariantCulture;
+                    output.WriteLine(string.Create(c, $"{drift.Rows:N0} rows: the probability's PSI is {drift.Overall:0.0000} ({(drift.Drifted ? "DRIFTED" : "below")} the threshold {drift.Threshold:0.##})."));
+                    foreach (var f in drift.Features)
+                    {
+                        output.WriteLine(string.Create(c, $"  {f.Feature,-32} PSI {f.Psi,8:0.0000}  {f.Verdict}"));
+                    }
+                }
+
+                return Task.FromResult(report.Rejected > 0 ? ExitCodes.Rejected : ExitCodes.Ok);
+            }
+            catch (Exception ex) when (ex is ModelFileException or ArgumentException or IngestException or IOException)
+            {
+                return Task.FromResult(DataCommands.Fatal(output, error, json, ex.Message, report));
+            }
+        });
+        return command;
+    }
+
     private static string? FirstColumn(string path)
     {
         try

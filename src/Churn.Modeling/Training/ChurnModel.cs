@@ -85,6 +85,9 @@ public sealed record ModelMetadata
     /// <summary>Gets the profit-optimal probability cut-off: contacting the customers at or above it maximises the expected profit (EMPC) of the cross-validated probabilities, under the training's profit parameters. Null for older files.</summary>
     public double? ProfitCutoff { get; init; }
 
+    /// <summary>Gets the training data's distributions (features and cross-validated probabilities), the reference of drift checks (<see cref="ChurnModel.Drift"/>); null for files written before it was kept.</summary>
+    public DriftProfile? TrainingProfile { get; init; }
+
     /// <summary>Gets the Platt slope.</summary>
     public double CalibratorA { get; init; } = 1;
 
@@ -480,6 +483,39 @@ public sealed class ChurnModel : IChurnScorer
     {
         ArgumentNullException.ThrowIfNull(snapshots);
         return snapshots.Count == 0 ? [] : Explain(ModelTable.FromSnapshots([.. snapshots.Select(s => (s, false))]), top).Reasons;
+    }
+
+    /// <summary>
+    /// The drift of new data against the training data: the population stability index of the model's probability and
+    /// of every feature, from the training profile the model file keeps (PSI below 0.1 stable, 0.1–0.25 moderate, above
+    /// 0.25 major). The verdict is on the probability: a feature may move without moving the decisions.
+    /// </summary>
+    /// <param name="data">The new data, with the model's feature columns.</param>
+    /// <param name="threshold">The PSI of the probability at which the data counts as drifted (default 0.25).</param>
+    /// <returns>The drift.</returns>
+    /// <exception cref="ModelFileException">The model file keeps no training profile (written before this version): retrain it.</exception>
+    /// <exception cref="ArgumentException">The data lacks a feature the model was trained on, or has no row.</exception>
+    public ModelDrift Drift(ModelTable data, double threshold = 0.25)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var profile = Metadata.TrainingProfile ?? throw new ModelFileException("This model file keeps no training profile (it was written before drift checks): retrain it with this version to check drift.");
+        if (data.Count == 0)
+        {
+            throw new ArgumentException("The data has no row.", nameof(data));
+        }
+
+        var features = new List<FeatureDrift>();
+        foreach (var bins in profile.Features)
+        {
+            var column = data.Columns.FirstOrDefault(c => c.Name == bins.Name) ?? throw new ArgumentException($"The data has no column '{bins.Name}', which the model was trained on.", nameof(data));
+            var psi = bins.Levels.Count == 0 && column.Numbers is { } numbers ? PopulationStability.Compute(bins, numbers)
+                : bins.Edges.Count == 0 && column.Categories is { } categories ? PopulationStability.Compute(bins, categories)
+                : throw new ArgumentException($"Column '{bins.Name}' is {(column.Numbers is null ? "text" : "numbers")} in the data but was {(bins.Levels.Count == 0 ? "numbers" : "text")} in training.", nameof(data));
+            features.Add(new FeatureDrift(bins.Name, psi, psi < 0.1 ? "stable" : psi < 0.25 ? "moderate shift" : "major shift"));
+        }
+
+        var overall = profile.Score is { } score ? PopulationStability.Compute(score, Score(data)) : double.NaN;
+        return new ModelDrift(overall, threshold, overall >= threshold, [.. features.OrderByDescending(f => f.Psi).ThenBy(f => f.Feature, StringComparer.Ordinal)], data.Count);
     }
 
     /// <summary>Scores through each learner's own probabilities: the reference the compiled scorer is tested against.</summary>

@@ -305,6 +305,7 @@ public sealed class ChurnModelTrainer
             ProfitCutoff = ProfitCutoff(cv.Probabilities, cv.Metrics.Profit.EmpcFraction),
             IsotonicX = isotonic is null ? null : [.. isotonic.X],
             IsotonicY = isotonic is null ? null : [.. isotonic.Y],
+            TrainingProfile = PopulationStability.Profile(table, cv.Probabilities),
         };
         return new ChurnModel(featurizer, learners, platt, isotonic, metadata);
     }
