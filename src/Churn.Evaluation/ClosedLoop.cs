@@ -119,3 +119,44 @@ public static class ChampionChallenger
 internal sealed partial class ModelDecisionJson : System.Text.Json.Serialization.JsonSerializerContext
 {
 }
+
+/// <summary>When to retrain: on a schedule (the model's age), or when the data has drifted from the model's training data.</summary>
+public sealed record RetrainingPolicy
+{
+    /// <summary>Gets the most a model may age before it is retrained (default 30 days; none: no schedule).</summary>
+    public TimeSpan? Every { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Gets the PSI of the model's probability at which it is retrained (default 0.25).</summary>
+    public double ScoreDrift { get; init; } = 0.25;
+
+    /// <summary>Gets the PSI of a single feature at which it is retrained (default none: the probability's drift decides).</summary>
+    public double? FeatureDrift { get; init; }
+
+    /// <summary>Whether to retrain now, and why.</summary>
+    /// <param name="model">The model in use.</param>
+    /// <param name="now">The instant.</param>
+    /// <param name="drift">The model's drift on recent data (<see cref="ChurnModel.Drift"/>), if measured.</param>
+    /// <returns>The answer and the reason in words.</returns>
+    public (bool Retrain, string Reason) Decide(ChurnModel model, DateTimeOffset now, ModelDrift? drift = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var c = CultureInfo.InvariantCulture;
+        var age = now - model.Metadata.TrainedAt;
+        if (Every is { } every && age >= every)
+        {
+            return (true, string.Create(c, $"the model is {age.TotalDays:0} days old, the schedule retrains every {every.TotalDays:0}"));
+        }
+
+        if (drift is not null && drift.Overall >= ScoreDrift)
+        {
+            return (true, string.Create(c, $"the probability's PSI {drift.Overall:0.000} reaches {ScoreDrift}"));
+        }
+
+        if (drift is not null && FeatureDrift is { } f && drift.Features.FirstOrDefault(x => x.Psi >= f) is { } moved)
+        {
+            return (true, string.Create(c, $"feature '{moved.Feature}' has a PSI of {moved.Psi:0.000}, at least {f}"));
+        }
+
+        return (false, string.Create(c, $"the model is {age.TotalDays:0} days old{(drift is null ? string.Empty : string.Create(c, $" and the probability's PSI is {drift.Overall:0.000}"))}: no need"));
+    }
+}

@@ -255,3 +255,63 @@ public sealed class UpliftModel
         return result;
     }
 }
+
+/// <summary>Uplift models for several treatments against one control: one model per treated arm, and each customer's best arm.</summary>
+public sealed class MultiArmUplift
+{
+    private MultiArmUplift(IReadOnlyDictionary<string, UpliftModel> models) => Models = models;
+
+    /// <summary>Gets each treated arm's model against the control.</summary>
+    public IReadOnlyDictionary<string, UpliftModel> Models { get; }
+
+    /// <summary>Fits one uplift model per treated arm, each on that arm's and the control's customers.</summary>
+    /// <param name="features">Every customer's features.</param>
+    /// <param name="arms">Each customer's arm.</param>
+    /// <param name="control">The control arm.</param>
+    /// <param name="outcome">Each customer's outcome.</param>
+    /// <param name="method">The uplift method.</param>
+    /// <param name="options">The classifier and its settings.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The models.</returns>
+    /// <exception cref="ArgumentException">The control has no customer, or there is no other arm.</exception>
+    public static MultiArmUplift Fit(ModelTable features, IReadOnlyList<string> arms, string control, IReadOnlyList<bool> outcome, UpliftMethod method = UpliftMethod.TLearner, UpliftOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(arms);
+        ArgumentNullException.ThrowIfNull(outcome);
+        var treatments = arms.Where(a => a != control).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (!arms.Contains(control) || treatments.Count == 0)
+        {
+            throw new ArgumentException($"The control '{control}' has no customer, or there is no treated arm.", nameof(arms));
+        }
+
+        var models = new Dictionary<string, UpliftModel>(StringComparer.Ordinal);
+        foreach (var arm in treatments)
+        {
+            int[] rows = [.. Enumerable.Range(0, arms.Count).Where(i => arms[i] == arm || arms[i] == control)];
+            models[arm] = UpliftModel.Fit(features.Subset(rows), [.. rows.Select(i => arms[i] == arm)], [.. rows.Select(i => outcome[i])], method, options, cancellationToken);
+        }
+
+        return new MultiArmUplift(models);
+    }
+
+    /// <summary>Each treated arm's predicted uplift per customer.</summary>
+    /// <param name="features">The customers' features.</param>
+    /// <returns>Per arm, one uplift per customer.</returns>
+    public IReadOnlyDictionary<string, double[]> Predict(ModelTable features) =>
+        Models.ToDictionary(kv => kv.Key, kv => kv.Value.Predict(features), StringComparer.Ordinal);
+
+    /// <summary>Each customer's best arm: the treated arm of highest predicted uplift, or none when no arm's is above <paramref name="minimum"/>.</summary>
+    /// <param name="features">The customers' features.</param>
+    /// <param name="minimum">The least uplift worth treating for (default 0).</param>
+    /// <returns>Per customer, the arm (null: leave untreated) and its uplift.</returns>
+    public IReadOnlyList<(string? Arm, double Uplift)> Best(ModelTable features, double minimum = 0)
+    {
+        var predicted = Predict(features);
+        return [.. Enumerable.Range(0, features.Count).Select(i =>
+        {
+            var best = predicted.OrderByDescending(kv => kv.Value[i]).ThenBy(kv => kv.Key, StringComparer.Ordinal).First();
+            return best.Value[i] > minimum ? ((string?)best.Key, best.Value[i]) : (null, best.Value[i]);
+        })];
+    }
+}
