@@ -99,6 +99,39 @@ public class BrowserTests(TelcoReport telco) : IClassFixture<TelcoReport>
         }
     }
 
+    [Fact]
+    public async Task EvaluationReports_CarryTheCurvesData_AndLoadEveryChart()
+    {
+        var rng = new Random(6);
+        var n = 4000;
+        bool[] treated = [.. Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0)];
+        var x = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
+        bool[] outcome = [.. Enumerable.Range(0, n).Select(i => rng.NextDouble() < 0.1 + (treated[i] && x[i] > 0.5 ? 0.2 : 0))];
+        var upliftReport = new Churn.Evaluation.UpliftReport(Churn.Evaluation.UpliftMethod.TLearner, 0, n, Churn.Evaluation.UpliftMetrics.Qini(x, treated, outcome), Churn.Evaluation.UpliftMetrics.Auuc(x, treated, outcome), Enumerable.Range(1, 10).ToDictionary(k => k * 10, k => Churn.Evaluation.UpliftMetrics.UpliftAt(x, treated, outcome, k / 10.0)), 0)
+        {
+            QiniCurve = Churn.Evaluation.UpliftMetrics.QiniCurve(x, treated, outcome),
+        };
+        var uplift = Churn.Reports.EvaluationReport.Uplift(upliftReport, "planted");
+        var campaign = Churn.Reports.EvaluationReport.Campaign(Churn.Evaluation.CampaignEvaluator.Evaluate(Enumerable.Range(0, n).Select(i => (treated[i] ? "t" : "c", outcome[i] ? 1.0 : 0.0)), "c", Churn.Evaluation.OutcomeKind.Binary), "response");
+        var qini = uplift.Chart("qini");
+        Assert.Equal(upliftReport.QiniCurve[^1].Gain, qini.Series[0].Y[^1], 12);
+        Assert.True(qini.Series[0].X.Count <= 1000);
+        Assert.Equal([10.0, 20, 30, 40, 50, 60, 70, 80, 90, 100], uplift.Chart("uplift-at-k").Series[0].X);
+        Assert.Equal(upliftReport.UpliftAt[30], uplift.Chart("uplift-at-k").Series[0].Y[2], 12);
+        var dir = Directory.CreateTempSubdirectory("churn-reports").FullName;
+        try
+        {
+            uplift.Save(Path.Combine(dir, "u.html"));
+            campaign.Save(Path.Combine(dir, "c.html"));
+            await OpenAsync(Path.Combine(dir, "u.html"), 2, "uplift-report");
+            await OpenAsync(Path.Combine(dir, "c.html"), 1, "campaign-report");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static async Task OpenAsync(string file, int charts, string name)
     {
         Assert.True(File.Exists(Chromium), $"Chromium is needed at {Chromium} (apt-get install chromium), or set CHURN_CHROMIUM.");

@@ -3,6 +3,7 @@ using System.Globalization;
 using Churn.Data;
 using Churn.Evaluation;
 using Churn.Modeling;
+using Churn.Reports;
 
 namespace Churn.Cli.Commands;
 
@@ -30,10 +31,11 @@ internal static class EvaluateCommands
         var seed = new Option<long>("--seed") { Description = "The bootstrap's seed.", DefaultValueFactory = _ => 42 };
         var delimiter = Delimiters.Option();
         var maxErrors = new Option<int>("--max-errors") { Description = "How many rejected rows to list.", DefaultValueFactory = _ => 20 };
+        var reportOption = ReportOutput.Option("each arm against the control (table and chart)");
         var format = Formats.Option();
         var command = new Command("campaign", "Per arm: customers, mean outcome, difference against the control with its 95 % interval, relative lift and p-value (Holm-adjusted across arms too). Rows without an arm or an outcome are counted and left out (exit 1).")
         {
-            data, armColumn, control, outcome, kind, by, bootstrap, seed, delimiter, maxErrors, format,
+            data, armColumn, control, outcome, kind, by, bootstrap, seed, delimiter, maxErrors, reportOption, format,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -116,7 +118,20 @@ internal static class EvaluateCommands
                 return DataCommands.Fatal(output, error, json, ex.Message, report);
             }
 
-            Write(output, json, overall, outcomeName, byGroup, groupBy, report, skipped, parse.GetValue(maxErrors));
+            string? reportPath = null;
+            if (parse.GetValue(reportOption) is { } reportDir)
+            {
+                try
+                {
+                    reportPath = ReportOutput.Save(EvaluationReport.Campaign(overall, outcomeName), reportDir, "campaign-report.html", ct);
+                }
+                catch (IOException ex)
+                {
+                    return DataCommands.Fatal(output, error, json, ex.Message, report);
+                }
+            }
+
+            Write(output, json, overall, outcomeName, byGroup, groupBy, report, skipped, parse.GetValue(maxErrors), reportPath);
             return report.Rejected > 0 || skipped.Count > 0 ? ExitCodes.Rejected : ExitCodes.Ok;
         });
         return command;
@@ -136,10 +151,11 @@ internal static class EvaluateCommands
         learner.AcceptOnlyFromAmong("t", "s", "x", "ct");
         var testShare = new Option<double>("--test-share") { Description = "The share of customers held back to score the model.", DefaultValueFactory = _ => 0.3 };
         var seed = new Option<int>("--seed") { Description = "The split's and the learner's seed.", DefaultValueFactory = _ => 42 };
+        var reportOption = ReportOutput.Option("the Qini curve and the uplift among the top customers");
         var format = Formats.Option();
         var command = new Command("uplift", "Fit an uplift model on part of a randomised experiment (the project's own booster) and score it on the rest: Qini coefficient, AUUC, and the uplift among the top 10 %, 20 %, 30 % ...")
         {
-            data, armColumn, treatment, control, outcome, positive, ignore, id, learner, testShare, seed, format,
+            data, armColumn, treatment, control, outcome, positive, ignore, id, learner, testShare, seed, reportOption, format,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -195,10 +211,24 @@ internal static class EvaluateCommands
                 return DataCommands.Fatal(output, error, json, ex.Message, report);
             }
 
+            string? reportPath = null;
+            if (parse.GetValue(reportOption) is { } reportDir)
+            {
+                try
+                {
+                    reportPath = ReportOutput.Save(EvaluationReport.Uplift(result, $"'{t}' against '{c}' on {parse.GetValue(outcome)}, {Path.GetFileName(path)}"), reportDir, "uplift-report.html", ct);
+                }
+                catch (IOException ex)
+                {
+                    return DataCommands.Fatal(output, error, json, ex.Message, report);
+                }
+            }
+
             if (json)
             {
                 Json.Write(output, new
                 {
+                    report = reportPath,
                     qini = result.Qini,
                     auuc = result.Auuc,
                     upliftAt = result.UpliftAt.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
@@ -217,6 +247,10 @@ internal static class EvaluateCommands
                 output.WriteLine(string.Create(inv, $"{method} on {result.Train:N0} customers, scored on {result.Test:N0} (seed {parse.GetValue(seed)}); features: {string.Join(", ", features.Columns.Select(x => x.Name))}."));
                 output.WriteLine(string.Create(inv, $"Qini coefficient {result.Qini:0.0000}, AUUC {result.Auuc:0.0000}; average effect on the test customers {result.AverageEffect:+0.00%;-0.00%}."));
                 output.WriteLine("Uplift among the top: " + string.Join(", ", result.UpliftAt.Select(kv => string.Create(inv, $"{kv.Key} % {kv.Value:+0.00%;-0.00%}"))));
+                if (reportPath is not null)
+                {
+                    output.WriteLine($"Report: {reportPath}");
+                }
             }
 
             return report.Rejected > 0 ? ExitCodes.Rejected : ExitCodes.Ok;
@@ -239,7 +273,7 @@ internal static class EvaluateCommands
         sd = a.StandardDeviation,
     });
 
-    private static void Write(TextWriter output, bool json, CampaignEffect e, string outcome, List<(string Group, CampaignEffect? Effect, string? Problem)> groups, string? by, IngestReport report, List<string> skipped, int maxErrors)
+    private static void Write(TextWriter output, bool json, CampaignEffect e, string outcome, List<(string Group, CampaignEffect? Effect, string? Problem)> groups, string? by, IngestReport report, List<string> skipped, int maxErrors, string? reportPath)
     {
         if (json)
         {
@@ -256,6 +290,7 @@ internal static class EvaluateCommands
                 skippedExamples = skipped.Take(maxErrors),
                 by,
                 groups = by is null ? null : groups.Select(g => new { group = g.Group, arms = g.Effect is null ? null : Arms(g.Effect), problem = g.Problem }),
+                report = reportPath,
             });
             return;
         }
@@ -270,6 +305,11 @@ internal static class EvaluateCommands
             {
                 Table(output, effect);
             }
+        }
+
+        if (reportPath is not null)
+        {
+            output.WriteLine($"Report: {reportPath}");
         }
 
         if (skipped.Count > 0 || report.Rejected > 0)

@@ -81,7 +81,8 @@ public sealed class EvaluateUpliftCommandTests
     [Fact]
     public async Task Uplift_OnHillstrom_PrintsQiniAuucAndUpliftAtK_TheSameForTheSameSeed()
     {
-        string[] args = ["evaluate", "uplift", "--data", Hillstrom, "--arm-column", "segment", "--treatment", "Mens E-Mail", "--control", "No E-Mail", "--outcome", "visit", "--ignore", "conversion,spend", "--learner", "t", "--test-share", "0.3", "--seed", "1", "--format", "json"];
+        using var dir = new TempDir();
+        string[] args = ["evaluate", "uplift", "--data", Hillstrom, "--arm-column", "segment", "--treatment", "Mens E-Mail", "--control", "No E-Mail", "--outcome", "visit", "--ignore", "conversion,spend", "--learner", "t", "--test-share", "0.3", "--seed", "1", "--report", dir.Path, "--format", "json"];
         var (exit, stdout, stderr) = await CliRunner.RunAsync(args);
 
         Assert.True(exit == 0, stderr + stdout);
@@ -96,6 +97,7 @@ public sealed class EvaluateUpliftCommandTests
         }
 
         Assert.Equal(12784, json.GetProperty("test").GetInt32());
+        Assert.Contains("Qini curve", File.ReadAllText(json.GetProperty("report").GetString()!), StringComparison.Ordinal);
         Assert.DoesNotContain("spend", json.GetProperty("features").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal(qini, CliRunner.Json((await CliRunner.RunAsync(args)).Out).GetProperty("qini").GetDouble());
 
