@@ -49,7 +49,7 @@ public sealed class AlertInbox : IAlertSink
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Takes the waiting alerts raised at or before an instant (later ones stay for the next plan).</summary>
+    /// <summary>Takes the waiting alerts raised at or before an instant (later ones stay for the next plan); a run hands them to the customers it plans for, and those of customers it does not plan for are dropped with them.</summary>
     /// <param name="until">The plan's instant.</param>
     /// <returns>The alerts per customer, in arrival order.</returns>
     public IReadOnlyDictionary<CustomerId, IReadOnlyList<ChurnAlert>> Take(DateTimeOffset until)

@@ -265,7 +265,8 @@ public sealed class InterventionPlanner : IInterventionPolicy
     /// Whether a representative may make an offer to a customer by hand, and on whose word: the offer must exist, the
     /// customer be eligible and under the offer's per-customer cap (counting <paramref name="history"/>), and its cost be
     /// within the compensation limit of the customer's segment and tier, or covered by <paramref name="approval"/>
-    /// (when given) or an approval in the catalogue.
+    /// (when given) or an approval in the catalogue. The tier is the declared tiers' (<see cref="PlaybookSet.Tiers"/>); a set
+    /// without declared tiers places everyone in tier <c>all</c> here, since one customer alone cannot fit the default tiers.
     /// </summary>
     /// <param name="customer">The customer.</param>
     /// <param name="offerId">The offer.</param>
