@@ -160,3 +160,71 @@ public sealed record RetrainingPolicy
         return (false, string.Create(c, $"the model is {age.TotalDays:0} days old{(drift is null ? string.Empty : string.Create(c, $" and the probability's PSI is {drift.Overall:0.000}"))}: no need"));
     }
 }
+
+/// <summary>What a <see cref="RetrainingLoop"/> run did.</summary>
+/// <param name="Model">The model to use from now on: the challenger when it won, else the champion.</param>
+/// <param name="Retrained">Whether a challenger was trained.</param>
+/// <param name="Replaced">Whether it replaced the champion.</param>
+/// <param name="Reason">Why, in words.</param>
+/// <param name="Decision">The champion / challenger decision, when a challenger was trained.</param>
+/// <param name="Excluded">Training rows left out because a treatment touched them.</param>
+public sealed record RetrainingRun(ChurnModel Model, bool Retrained, bool Replaced, string Reason, ModelDecision? Decision, int Excluded);
+
+/// <summary>
+/// The loop back into the model, in one call: asks the <see cref="RetrainingPolicy"/> (the model's age, its drift on
+/// recent data); when it says so, builds the training set at monthly instants that end before the comparison window,
+/// leaves out what the stored interventions touched, trains a challenger, compares it with the champion on the most
+/// recent labelled window (also without the treated), records the decision, and returns the model to use.
+/// </summary>
+/// <param name="policy">When to retrain.</param>
+/// <param name="trainingSet">Builds a labelled training set at instants (for example <c>pipeline.BuildTrainingSet(data, instants)</c>).</param>
+/// <param name="train">Trains a model on a training set.</param>
+/// <param name="decisions">The stored interventions.</param>
+/// <param name="log">Where decisions are recorded, if anywhere.</param>
+public sealed class RetrainingLoop(RetrainingPolicy policy, Func<IReadOnlyList<DateTimeOffset>, TrainingSet> trainingSet, Func<TrainingSet, ChurnModel> train, IInterventionStore decisions, ICheckpointStore? log = null)
+{
+    /// <summary>Gets the label horizon (default 30 days): the comparison window is labelled over the horizon before now.</summary>
+    public TimeSpan Horizon { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Gets how many horizons back the training instants reach (default 4).</summary>
+    public int TrainingInstants { get; init; } = 4;
+
+    /// <summary>Runs once.</summary>
+    /// <param name="champion">The model in use.</param>
+    /// <param name="now">The instant (the data must reach it).</param>
+    /// <param name="recent">Recent data with the model's features, to measure drift on (none: the schedule alone decides).</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>What the run did.</returns>
+    public async Task<RetrainingRun> RunAsync(ChurnModel champion, DateTimeOffset now, ModelTable? recent = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(champion);
+        ArgumentNullException.ThrowIfNull(policy);
+        var drift = recent is null ? null : champion.Drift(recent, policy.ScoreDrift);
+        var (retrain, why) = policy.Decide(champion, now, drift);
+        if (!retrain)
+        {
+            return new RetrainingRun(champion, false, false, why, null, 0);
+        }
+
+        // The window's labels end now; the training instants' labels end before the window starts, so nothing overlaps.
+        var windowAt = now - Horizon;
+        var instants = Enumerable.Range(1, Math.Max(1, TrainingInstants)).Select(k => windowAt - (k * Horizon)).Order().ToList();
+        var stored = new List<InterventionDecision>();
+        await foreach (var d in decisions.ReadDecisionsAsync(new StoreQuery { From = instants[0] - Horizon, To = now }, cancellationToken).ConfigureAwait(false))
+        {
+            stored.Add(d);
+        }
+
+        var (clean, excluded) = RetrainingSet.ExcludeTreated(trainingSet(instants), stored, Horizon);
+        cancellationToken.ThrowIfCancellationRequested();
+        var challenger = train(clean);
+        var window = RetrainingSet.ExcludeTreated(trainingSet([windowAt]), stored, Horizon).Set;
+        var decision = ChampionChallenger.Compare(champion, challenger, window, now);
+        if (log is not null)
+        {
+            await decision.RecordAsync(log, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RetrainingRun(decision.Replace ? challenger : champion, true, decision.Replace, $"{why}; {decision.Reason}", decision, excluded);
+    }
+}
