@@ -226,7 +226,6 @@ public sealed class PriorUplift : IUpliftEstimator
 public sealed class InterventionHistory
 {
     private readonly Dictionary<CustomerId, InterventionDecision[]> _byCustomer;
-    private readonly Dictionary<(string Offer, long At), int> _offersMade = [];
 
     /// <summary>Initializes a new instance of the <see cref="InterventionHistory"/> class.</summary>
     /// <param name="decisions">Earlier decisions (any order).</param>
@@ -270,15 +269,6 @@ public sealed class InterventionHistory
     internal int OffersMade(Offer offer, DateTimeOffset at)
     {
         var period = offer.PeriodOf(at);
-        lock (_offersMade)
-        {
-            if (!_offersMade.TryGetValue((offer.Id, at.UtcTicks), out var n))
-            {
-                n = _byCustomer.Values.Sum(list => list.Count(d => !d.IsHoldout && d.Offer == offer.Id && d.DecidedAt <= at && offer.PeriodOf(d.DecidedAt) == period));
-                _offersMade[(offer.Id, at.UtcTicks)] = n;
-            }
-
-            return n;
-        }
+        return _byCustomer.Values.Sum(list => list.Count(d => !d.IsHoldout && d.Offer == offer.Id && d.DecidedAt <= at && offer.PeriodOf(d.DecidedAt) == period));
     }
 }

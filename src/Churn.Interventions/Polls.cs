@@ -25,7 +25,13 @@ public sealed record Poll(string Id, PollKind Kind, string Question)
     /// <summary>Whether a score is a valid answer (a whole number in the kind's range; none for free text).</summary>
     /// <param name="score">The score.</param>
     /// <returns>True when valid.</returns>
-    public bool IsValidScore(double? score) => Kind switch
+    public bool IsValidScore(double? score) => IsValidScore(Kind, score);
+
+    /// <summary>Whether a score is a valid answer to a poll of a kind.</summary>
+    /// <param name="kind">The poll's kind.</param>
+    /// <param name="score">The score.</param>
+    /// <returns>True when valid.</returns>
+    public static bool IsValidScore(PollKind kind, double? score) => kind switch
     {
         PollKind.Nps => score is { } s && s == Math.Floor(s) && s is >= 0 and <= 10,
         PollKind.Csat => score is { } s && s == Math.Floor(s) && s is >= 1 and <= 5,
@@ -191,7 +197,7 @@ public sealed class PollReport
         var scored = answers.Where(a => a.Kind != PollKind.Text).ToList();
         foreach (var a in scored)
         {
-            if (!new Poll(a.Poll, a.Kind, string.Empty).IsValidScore(a.Score))
+            if (!Poll.IsValidScore(a.Kind, a.Score))
             {
                 throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Poll '{a.Poll}' ({a.Kind}): score {a.Score} from customer '{a.CustomerId}' is out of range."), nameof(answers));
             }

@@ -107,7 +107,11 @@ internal static class InterventionCommands
             {
                 var profiles = parse.GetValue(customers) is { } c ? new CsvCustomerReader().ReadFile(c, report, ct).ToDictionary(p => p.Id) : null;
                 var segmentOf = parse.GetValue(segments) is { } s ? ReadSegments(s, parse.GetValue(segmentColumn), report, ct) : null;
-                list = await ReadCustomers(parse.GetValue(assessments)!, profiles, segmentOf, TerminalProgress.Enabled(output, json), ct).ConfigureAwait(false);
+                list = await AssessmentInput.ReadAsync(parse.GetValue(assessments)!, TerminalProgress.Enabled(output, json), "plan", (a, _) => new PlanCustomer(a)
+                {
+                    Profile = profiles?.GetValueOrDefault(a.CustomerId),
+                    Segment = segmentOf?.GetValueOrDefault(a.CustomerId),
+                }, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is AssessmentFileException or FileNotFoundException or IngestException or IOException)
             {
@@ -224,11 +228,10 @@ internal static class InterventionCommands
                 var pollKind = forced
                     ?? (declared?.ToLowerInvariant() switch { "nps" => PollKind.Nps, "csat" => PollKind.Csat, _ => scores.Any(x => x == 0 || x > 5) ? PollKind.Nps : PollKind.Csat });
                 kinds[group.Key] = (pollKind, forced is null && declared is null);
-                var check = new Churn.Interventions.Poll(group.Key, pollKind, string.Empty);
                 foreach (var e in group)
                 {
                     var score = Score(e);
-                    if (!check.IsValidScore(score))
+                    if (!Churn.Interventions.Poll.IsValidScore(pollKind, score))
                     {
                         invalid.Add(string.Create(CultureInfo.InvariantCulture, $"poll '{group.Key}', customer '{e.CustomerId}' at {e.Timestamp:yyyy-MM-ddTHH:mm:ssZ}: score {score?.ToString(CultureInfo.InvariantCulture) ?? "missing"} is not a valid {pollKind.ToString().ToUpperInvariant()} score"));
                         continue;
@@ -254,34 +257,6 @@ internal static class InterventionCommands
 
     private static async Task<string> ReadText(string path, string option, CancellationToken ct) =>
         File.Exists(path) ? await File.ReadAllTextAsync(path, ct).ConfigureAwait(false) : throw new FileNotFoundException($"{option} '{path}' does not exist.", path);
-
-    private static async Task<List<PlanCustomer>> ReadCustomers(string path, Dictionary<CustomerId, CustomerProfile>? profiles, Dictionary<CustomerId, string>? segmentOf, bool progressBar, CancellationToken ct)
-    {
-        var size = File.Exists(path) ? new FileInfo(path).Length : 0;
-        return await TerminalProgress.RunAsync(progressBar, "Reading assessments", size, progress => Task.Run(
-            () =>
-            {
-                var list = new List<PlanCustomer>();
-                var seen = new HashSet<CustomerId>();
-                var stream = File.Exists(path) ? new ProgressStream(File.OpenRead(path), progress) : throw new FileNotFoundException($"--assessments '{path}' does not exist.", path);
-                foreach (var a in AssessmentJsonLines.Read(stream, path, ct))
-                {
-                    if (!seen.Add(a.CustomerId))
-                    {
-                        throw new AssessmentFileException(path, list.Count + 1, $"customer '{a.CustomerId}' is assessed twice; plan one instant at a time");
-                    }
-
-                    CustomerProfile? profile = null;
-                    profiles?.TryGetValue(a.CustomerId, out profile);
-                    string? segment = null;
-                    segmentOf?.TryGetValue(a.CustomerId, out segment);
-                    list.Add(new PlanCustomer(a) { Profile = profile, Segment = segment });
-                }
-
-                return list;
-            },
-            ct)).ConfigureAwait(false);
-    }
 
     private static Dictionary<CustomerId, string> ReadSegments(string path, string? column, IngestReport report, CancellationToken ct)
     {

@@ -57,39 +57,23 @@ internal static class SegmentCommands
                 var profiles = parse.GetValue(customers) is { } c ? ReadProfiles(c, report, ct) : null;
                 var snapshots = parse.GetValue(features) is { } f ? ReadFeatures(f, report, ct) : null;
                 var path = parse.GetValue(assessments)!;
-                var size = File.Exists(path) ? new FileInfo(path).Length : 0;
-                inputs = await TerminalProgress.RunAsync(TerminalProgress.Enabled(output, json), "Reading assessments", size, progress => Task.Run(
-                    () =>
+                inputs = await AssessmentInput.ReadAsync(path, TerminalProgress.Enabled(output, json), "segment", (a, line) =>
+                {
+                    CustomerSnapshot? snapshot = null;
+                    if (snapshots is not null && snapshots.TryGetValue(a.CustomerId, out var row))
                     {
-                        var list = new List<SegmentInput>();
-                        var seen = new HashSet<CustomerId>();
-                        var stream = File.Exists(path) ? new ProgressStream(File.OpenRead(path), progress) : throw new FileNotFoundException($"--assessments '{path}' does not exist.", path);
-                        foreach (var a in AssessmentJsonLines.Read(stream, path, ct))
+                        if (row.AsOf is { } at && at != a.AsOf)
                         {
-                            if (!seen.Add(a.CustomerId))
-                            {
-                                throw new AssessmentFileException(path, list.Count + 1, $"customer '{a.CustomerId}' is assessed twice; segment one instant at a time");
-                            }
-
-                            CustomerSnapshot? snapshot = null;
-                            if (snapshots is not null && snapshots.TryGetValue(a.CustomerId, out var row))
-                            {
-                                if (row.AsOf is { } at && at != a.AsOf)
-                                {
-                                    throw new AssessmentFileException(path, list.Count + 1, string.Create(CultureInfo.InvariantCulture, $"customer '{a.CustomerId}' is assessed as of {a.AsOf:yyyy-MM-ddTHH:mm:ssZ}, but --features holds their features as of {at:yyyy-MM-ddTHH:mm:ssZ}; build the features at the assessments' instant"));
-                                }
-
-                                snapshot = row.Snapshot;
-                            }
-
-                            CustomerProfile? profile = null;
-                            profiles?.TryGetValue(a.CustomerId, out profile);
-                            list.Add(new SegmentInput(a, snapshot is null ? null : new CustomerSnapshot(a.CustomerId, a.AsOf, snapshot.Schema, snapshot.Values.ToArray()), profile));
+                            throw new AssessmentFileException(path, line, string.Create(CultureInfo.InvariantCulture, $"customer '{a.CustomerId}' is assessed as of {a.AsOf:yyyy-MM-ddTHH:mm:ssZ}, but --features holds their features as of {at:yyyy-MM-ddTHH:mm:ssZ}; build the features at the assessments' instant"));
                         }
 
-                        return list;
-                    },
-                    ct)).ConfigureAwait(false);
+                        snapshot = row.Snapshot;
+                    }
+
+                    CustomerProfile? profile = null;
+                    profiles?.TryGetValue(a.CustomerId, out profile);
+                    return new SegmentInput(a, snapshot is null ? null : new CustomerSnapshot(a.CustomerId, a.AsOf, snapshot.Schema, snapshot.Values.ToArray()), profile);
+                }, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is AssessmentFileException or FileNotFoundException or IngestException or IOException)
             {

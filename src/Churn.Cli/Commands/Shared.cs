@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Churn.Abstractions;
 using Churn.Data;
+using Churn.Sdk;
 using Spectre.Console;
 
 namespace Churn.Cli.Commands;
@@ -345,5 +347,36 @@ internal static class AtomicFile
                 File.Delete(temp);
             }
         }
+    }
+}
+
+/// <summary>Reads an assessments file (from <c>churn assess</c>) with a progress bar on a terminal, one assessment per customer.</summary>
+internal static class AssessmentInput
+{
+    /// <summary>Reads every assessment and maps it (with its 1-based position in the file, for errors).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="AssessmentFileException">A line is not an assessment, or a customer is assessed twice.</exception>
+    public static async Task<List<T>> ReadAsync<T>(string path, bool progressBar, string verb, Func<RiskAssessment, int, T> map, CancellationToken ct)
+    {
+        var size = File.Exists(path) ? new FileInfo(path).Length : 0;
+        return await TerminalProgress.RunAsync(progressBar, "Reading assessments", size, progress => Task.Run(
+            () =>
+            {
+                var list = new List<T>();
+                var seen = new HashSet<CustomerId>();
+                var stream = File.Exists(path) ? new ProgressStream(File.OpenRead(path), progress) : throw new FileNotFoundException($"--assessments '{path}' does not exist.", path);
+                foreach (var a in AssessmentJsonLines.Read(stream, path, ct))
+                {
+                    if (!seen.Add(a.CustomerId))
+                    {
+                        throw new AssessmentFileException(path, list.Count + 1, $"customer '{a.CustomerId}' is assessed twice; {verb} one instant at a time");
+                    }
+
+                    list.Add(map(a, list.Count + 1));
+                }
+
+                return list;
+            },
+            ct)).ConfigureAwait(false);
     }
 }

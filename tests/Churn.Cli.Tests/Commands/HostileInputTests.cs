@@ -51,6 +51,8 @@ public sealed class HostileInputTests : IClassFixture<HostileInputTests.Fixture>
         ["model", "score", "--model", f.Model, "--data", input, "--out", output],
         ["model", "score", "--model", input, "--data", f.Table, "--out", output],
         ["model", "info", "--model", input],
+        ["model", "drift", "--model", f.Model, "--data", input],
+        ["model", "drift", "--model", input, "--data", f.Table],
         ["model", "evaluate", "--scores", input, "--score-column", "amount", "--label", "Churn"],
         ["dataset", "build", "--events", input, "--as-of", "2026-01-10", "--horizon-days", "10", "--out", output],
         ["assess", "--events", input, "--as-of", "2026-02-01", "--out", output + ".jsonl"],
