@@ -5,6 +5,7 @@ for the same seed, with the same Qini coefficient, AUUC and uplift@k definitions
 
     apt-get install --no-install-recommends python3-sklearn python3-pandas
     python3 benchmarks/peers/uplift_hillstrom.py tests/data/hillstrom/hillstrom.csv 42 1 2 3 4
+    python3 benchmarks/peers/uplift_hillstrom.py --treatment "Womens E-Mail" --outcome conversion --repeats 5 tests/data/hillstrom/hillstrom.csv 42 1 2 3 4
 """
 import csv
 import math
@@ -98,8 +99,16 @@ def uplift_at(u, t, y, share):
 
 
 def main():
-    path, seeds = sys.argv[1], [int(s) for s in sys.argv[2:]] or [42]
-    rows = [r for r in csv.DictReader(open(path, newline="")) if r["segment"] in ("Mens E-Mail", "No E-Mail")]
+    args = sys.argv[1:]
+    opts = {"--treatment": "Mens E-Mail", "--outcome": "visit", "--repeats": "5"}
+    while args and args[0].startswith("--"):
+        flag, value, args = args[0], args[1], args[2:]
+        if flag not in opts:
+            sys.exit(f"unknown flag {flag}: {', '.join(opts)}")
+        opts[flag] = value
+    arm, outcome, repeats = opts["--treatment"], opts["--outcome"], int(opts["--repeats"])
+    path, seeds = args[0], [int(s) for s in args[1:]] or [42]
+    rows = [r for r in csv.DictReader(open(path, newline="")) if r["segment"] in (arm, "No E-Mail")]
     cats = {c: sorted({r[c] for r in rows}) for c in ("history_segment", "zip_code", "channel")}
     def features(r):
         x = [float(r["recency"]), float(r["history"]), float(r["mens"]), float(r["womens"]), float(r["newbie"])]
@@ -107,18 +116,29 @@ def main():
             x += [1.0 if r[c] == v else 0.0 for v in levels]
         return x
     X = np.array([features(r) for r in rows])
-    T = np.array([r["segment"] == "Mens E-Mail" for r in rows])
-    Y = np.array([int(r["visit"]) for r in rows])
+    T = np.array([r["segment"] == arm for r in rows])
+    Y = np.array([int(r[outcome]) for r in rows])
+    # HistGradientBoostingClassifier's defaults are not deterministic here: with more than 10,000 rows it stops early on a
+    # validation tenth drawn afresh on each fit (random_state=None). Each split is therefore fitted `--repeats` times and
+    # the figures averaged; the spread between repeats is printed beside them.
+    totals = []
     for seed in seeds:
         train, test = split(len(rows), 0.3, seed)
         tr, te = np.array(train), np.array(test)
-        m1 = HistGradientBoostingClassifier().fit(X[tr][T[tr]], Y[tr][T[tr]])
-        m0 = HistGradientBoostingClassifier().fit(X[tr][~T[tr]], Y[tr][~T[tr]])
-        u = (m1.predict_proba(X[te])[:, 1] - m0.predict_proba(X[te])[:, 1]).tolist()
         t, y = T[te].tolist(), Y[te].tolist()
-        print(f"seed {seed}: sklearn HGB T-learner qini {normalised(u, t, y, True):.4f} auuc {normalised(u, t, y, False):.4f} "
-              f"@10 {uplift_at(u, t, y, 0.1):.4f} @20 {uplift_at(u, t, y, 0.2):.4f} @30 {uplift_at(u, t, y, 0.3):.4f} (train {len(train)}, test {len(test)})")
-
+        runs = []
+        for _ in range(repeats):
+            m1 = HistGradientBoostingClassifier().fit(X[tr][T[tr]], Y[tr][T[tr]])
+            m0 = HistGradientBoostingClassifier().fit(X[tr][~T[tr]], Y[tr][~T[tr]])
+            u = (m1.predict_proba(X[te])[:, 1] - m0.predict_proba(X[te])[:, 1]).tolist()
+            runs.append([normalised(u, t, y, True), normalised(u, t, y, False)] + [uplift_at(u, t, y, k) for k in (0.1, 0.2, 0.3)])
+        mean = np.mean(runs, axis=0)
+        sd = np.std(runs, axis=0)
+        totals.append(mean)
+        print(f"{outcome} | {arm} | seed {seed} | sklearn HGB T-learner ({repeats} fits) | qini {mean[0]:.4f} (sd {sd[0]:.4f}) "
+              f"auuc {mean[1]:.4f} @10 {mean[2]:.4f} @20 {mean[3]:.4f} @30 {mean[4]:.4f} (sd {sd[4]:.4f}) | train {len(train)}, test {len(test)}")
+    m = np.mean(totals, axis=0)
+    print(f"{outcome} | {arm} | mean of seeds {' '.join(map(str, seeds))} | qini {m[0]:.4f} auuc {m[1]:.4f} @10 {m[2]:.4f} @20 {m[3]:.4f} @30 {m[4]:.4f}")
 
 if __name__ == "__main__":
     main()

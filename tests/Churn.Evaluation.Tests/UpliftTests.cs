@@ -74,18 +74,44 @@ public sealed class UpliftTests
     }
 
     [Fact]
-    public void OnHillstrom_MensEmailAgainstNoEmail_TheTLearnerRanksVisitsAboveChance_TheSameOnEveryRun()
+    public void OnHillstrom_MensEmailAgainstNoEmail_TheDefaultTLearnerReachesTheIssuesReferenceFigures_TheSameOnEveryRun()
     {
-        // The signal is weak (a Qini coefficient of about 0.01, varying by as much between splits): over three seeded
-        // splits the T-learner's mean Qini is above zero and its top 30 % gain more visits than the average customer.
+        // The signal is weak (a Qini coefficient of about 0.01, varying by as much between splits), so one split proves
+        // little: over the five seeded 70/30 splits the default T-learner (booster and logistic regression averaged) must
+        // reach, on average, what issue 18 reports for a T-learner of scikit-learn defaults scored by scikit-uplift's
+        // metrics on its split: Qini 0.0062 and uplift@30 % 0.0762 (docs/benchmarks.md compares both on the same splits).
         var (table, treated, visit) = MensVersusControl();
-        var reports = new[] { 1, 2, 3 }.Select(seed => UpliftEvaluation.Run(table, treated, visit, UpliftMethod.TLearner, 0.3, seed)).ToList();
-        Assert.True(reports.Average(r => r.Qini) > 0, string.Join(", ", reports.Select(r => r.Qini)));
+        var reports = new[] { 42, 1, 2, 3, 4 }.Select(seed => UpliftEvaluation.Run(table, treated, visit, UpliftMethod.TLearner, 0.3, seed)).ToList();
+        Assert.True(reports.Average(r => r.Qini) >= 0.0062, string.Join(", ", reports.Select(r => r.Qini)));
+        Assert.True(reports.Average(r => r.UpliftAt[30]) >= 0.0762, string.Join(", ", reports.Select(r => r.UpliftAt[30])));
         Assert.True(reports.Average(r => r.UpliftAt[30]) > reports.Average(r => r.AverageEffect));
         Assert.All(reports, r => Assert.Equal((29829, 12784), (r.Train, r.Test)));
         var again = UpliftEvaluation.Run(table, treated, visit, UpliftMethod.TLearner, 0.3, 1);
-        Assert.Equal(reports[0].Qini, again.Qini);
-        Assert.Equal(reports[0].UpliftAt[30], again.UpliftAt[30]);
+        Assert.Equal(reports[1].Qini, again.Qini);
+        Assert.Equal(reports[1].UpliftAt[30], again.UpliftAt[30]);
+    }
+
+    [Fact]
+    public void TheDefaultModel_IsTheAverageOfTheBoostersAndTheLogisticModelsUplifts_ForEveryMethod()
+    {
+        var rng = new Random(3);
+        var n = 1500;
+        var x = Enumerable.Range(0, n).Select(_ => (rng.NextDouble() * 2) - 1).ToArray();
+        bool[] t = [.. Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0)];
+        bool[] y = [.. Enumerable.Range(0, n).Select(i => rng.NextDouble() < 0.3 + (t[i] ? 0.2 * x[i] : 0))];
+        var table = new ModelTable([new ModelColumn("x", ModelColumnKind.Numeric, x, null)]);
+        var trees = new TreeSettings(20, 4, 0.1, 20);
+        foreach (var method in Enum.GetValues<UpliftMethod>())
+        {
+            var both = UpliftModel.Fit(table, t, y, method, new UpliftOptions { Trees = trees }).Predict(table);
+            var hgb = UpliftModel.Fit(table, t, y, method, new UpliftOptions { Trees = trees, Learner = new HistGradientBoostingLearner() }).Predict(table);
+            var linear = UpliftModel.Fit(table, t, y, method, new UpliftOptions { Trees = trees, Learners = [new LogisticLearner()] }).Predict(table);
+            Assert.NotEqual(hgb, linear);
+            for (var i = 0; i < n; i++)
+            {
+                Assert.Equal((hgb[i] + linear[i]) / 2, both[i], 12);
+            }
+        }
     }
 
     internal static (ModelTable Table, bool[] Treated, bool[] Visit) MensVersusControl()

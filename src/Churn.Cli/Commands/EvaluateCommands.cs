@@ -149,13 +149,14 @@ internal static class EvaluateCommands
         var id = new Option<string?>("--id") { Description = "An id column (not a feature)." };
         var learner = new Option<string>("--learner") { Description = "t (two models), s (one model, the treatment a feature), x (Kunzel's X-learner) or ct (class transformation).", DefaultValueFactory = _ => "t" };
         learner.AcceptOnlyFromAmong("t", "s", "x", "ct");
+        var trainer = new Option<string>("--trainer") { Description = "The classifier under the uplift method: auto (histogram boosted trees and logistic regression, their uplifts averaged), hgb, logistic, fasttree or lightgbm.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "hgb", "logistic", "fasttree", "lightgbm");
         var testShare = new Option<double>("--test-share") { Description = "The share of customers held back to score the model.", DefaultValueFactory = _ => 0.3 };
         var seed = new Option<int>("--seed") { Description = "The split's and the learner's seed.", DefaultValueFactory = _ => 42 };
         var reportOption = ReportOutput.Option("the Qini curve and the uplift among the top customers");
         var format = Formats.Option();
         var command = new Command("uplift", "Fit an uplift model on part of a randomised experiment (the project's own booster) and score it on the rest: Qini coefficient, AUUC, and the uplift among the top 10 %, 20 %, 30 % ...")
         {
-            data, armColumn, treatment, control, outcome, positive, ignore, id, learner, testShare, seed, reportOption, format,
+            data, armColumn, treatment, control, outcome, positive, ignore, id, learner, trainer, testShare, seed, reportOption, format,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -200,11 +201,12 @@ internal static class EvaluateCommands
             var subset = table.Subset(keep);
             var features = new ModelTable([.. subset.Columns.Where(x => x.Name != arm)]);
             var method = parse.GetValue(learner) switch { "s" => UpliftMethod.SLearner, "x" => UpliftMethod.XLearner, "ct" => UpliftMethod.ClassTransformation, _ => UpliftMethod.TLearner };
+            var options = new UpliftOptions { Learners = [.. ModelCommands.LearnersOf(parse.GetValue(trainer)!).Select(ModelCommands.Learners.Find)] };
             UpliftReport result;
             try
             {
                 result = TerminalProgress.Status(TerminalProgress.Enabled(output, json), "Fitting the uplift model", _ =>
-                    UpliftEvaluation.Run(features, [.. keep.Select(i => arms[i] == t)], [.. subset.Labels!], method, parse.GetValue(testShare), parse.GetValue(seed), cancellationToken: ct));
+                    UpliftEvaluation.Run(features, [.. keep.Select(i => arms[i] == t)], [.. subset.Labels!], method, parse.GetValue(testShare), parse.GetValue(seed), options, ct));
             }
             catch (ArgumentException ex)
             {

@@ -101,6 +101,13 @@ public sealed class EvaluateUpliftCommandTests
         Assert.DoesNotContain("spend", json.GetProperty("features").EnumerateArray().Select(f => f.GetString()));
         Assert.Equal(qini, CliRunner.Json((await CliRunner.RunAsync(args)).Out).GetProperty("qini").GetDouble());
 
+        // The classifier under the method: the booster alone ranks differently from the default (booster and logistic averaged).
+        var (hgbExit, hgb, _) = await CliRunner.RunAsync([.. args.Where(a => a != "--report" && a != dir.Path), "--trainer", "hgb"]);
+        Assert.Equal(0, hgbExit);
+        Assert.NotEqual(qini, CliRunner.Json(hgb).GetProperty("qini").GetDouble());
+        var (unknown, _, _) = await CliRunner.RunAsync([.. args, "--trainer", "xgboost"]);
+        Assert.Equal(2, unknown);
+
         var (bad, _, err) = await CliRunner.RunAsync("evaluate", "uplift", "--data", Hillstrom, "--arm-column", "segment", "--treatment", "Mens", "--control", "No E-Mail", "--outcome", "visit");
         Assert.Equal(3, bad);
         Assert.Contains("--treatment 'Mens' or --control 'No E-Mail' has no row (arms: Mens E-Mail, No E-Mail, Womens E-Mail)", err, StringComparison.Ordinal);
