@@ -61,10 +61,11 @@ internal static class ModelCommands
         var id = new Option<string?>("--id") { Description = "The id column (not an input)." };
         var ignore = new Option<string?>("--ignore") { Description = "Columns to leave out, comma-separated." };
         var folds = new Option<int>("--folds") { Description = "Cross-validation folds.", DefaultValueFactory = _ => 5 };
-        var trainer = new Option<string>("--trainer") { Description = "auto (histogram boosted trees + logistic, blended), hgb (histogram gradient boosting alone), fasttree, lightgbm or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "hgb", "fasttree", "lightgbm", "logistic");
+        var trainer = new Option<string>("--trainer") { Description = "auto (histogram boosted trees and logistic regression, their capacity and blend chosen on held-out rows), hgb (histogram gradient boosting alone, its capacity chosen likewise), fasttree, lightgbm or logistic.", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "hgb", "fasttree", "lightgbm", "logistic");
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "Threads for the tree learner; 0 = all cores (the default). auto and hgb give the same model for any count; fasttree and lightgbm may differ slightly between counts.", DefaultValueFactory = _ => 0 };
-        var search = new Option<bool>("--search") { Description = "Choose the tree settings by a small seeded search inside every fold (slower)." };
+        var search = new Option<bool>("--search") { Description = "Choose the tree settings among four fixed candidates inside every fold (instead of the adaptive default)." };
+        var treeSettings = new Option<string?>("--trees") { Description = "Fixed tree settings instead of the adaptive default (capacity and blend chosen on held-out thirds inside every fold): TREES,LEAVES,LEARNING-RATE[,MIN-LEAF], for example 200,8,0.05." };
         var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
         var format = Formats.Option();
         var command = new Command("train", "Train a calibrated churn model, print its cross-validated metrics, and save it.");
@@ -73,7 +74,7 @@ internal static class ModelCommands
         var strict = new Option<bool>("--strict") { Description = "Fail (exit 1) when any row of --data is rejected, instead of training on the others." };
         var economics = new EconomicsOptions();
         var report = ReportOutput.Option("the model's cross-validated charts (ROC, PR, reliability, gains, lift, profit, scores, importance, folds)");
-        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, balance, calibration, strict, outFile, format, report })
+        foreach (var o in new Option[] { data, label, positive, id, ignore, folds, trainer, seed, threads, search, treeSettings, balance, calibration, strict, outFile, format, report })
         {
             command.Options.Add(o);
         }
@@ -109,6 +110,12 @@ internal static class ModelCommands
                 }
 
                 hints = parse.GetValue(id) is null ? IdLikeColumns(table) : [];
+                TreeSettings? fixedTrees = null;
+                if (parse.GetValue(treeSettings) is { } text && !TryParseTrees(text, out fixedTrees))
+                {
+                    return Task.FromResult(DataCommands.Usage(output, error, json, $"--trees '{text}' is not TREES,LEAVES,LEARNING-RATE[,MIN-LEAF] (for example 200,8,0.05): whole numbers of trees (1 or more), leaves (2 to 1024) and rows per leaf, and a learning rate in (0, 1]."));
+                }
+
                 var options = new ChurnModelTrainerOptions
                 {
                     Folds = parse.GetValue(folds),
@@ -120,6 +127,11 @@ internal static class ModelCommands
                     Learners = LearnersOf(parse.GetValue(trainer)!),
                     Profit = profit,
                 };
+                if (fixedTrees is not null)
+                {
+                    options.Trees = fixedTrees;
+                }
+
                 result = TerminalProgress.Status(progress, $"Training on {table.Count:N0} rows: {options.Folds}-fold cross-validation, then the final model", _ => new ChurnModelTrainer(options, catalog: Learners).Train(table, ct));
             }
             catch (ArgumentException ex)
@@ -592,6 +604,30 @@ internal static class ModelCommands
 
     /// <summary>The learners the CLI trains with and reads: the built-in ones and ML.NET's.</summary>
     internal static LearnerCatalog Learners { get; } = LearnerCatalog.Default.WithMLNet();
+
+    /// <summary>Parses --trees: TREES,LEAVES,LEARNING-RATE[,MIN-LEAF] within the trainer's ranges.</summary>
+    internal static bool TryParseTrees(string text, out TreeSettings? settings)
+    {
+        settings = null;
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        if (parts.Length is < 3 or > 4
+            || !int.TryParse(parts[0], System.Globalization.NumberStyles.None, c, out var trees) || trees is < 1 or > 100_000
+            || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, c, out var leaves) || leaves is < 2 or > 1024
+            || !double.TryParse(parts[2], System.Globalization.NumberStyles.Float, c, out var rate) || rate is not (> 0 and <= 1))
+        {
+            return false;
+        }
+
+        var minLeaf = 20;
+        if (parts.Length == 4 && (!int.TryParse(parts[3], System.Globalization.NumberStyles.None, c, out minLeaf) || minLeaf < 1))
+        {
+            return false;
+        }
+
+        settings = new TreeSettings(trees, leaves, rate, minLeaf);
+        return true;
+    }
 
     /// <summary>The learners of a --trainer value.</summary>
     internal static List<string> LearnersOf(string trainer) => trainer switch

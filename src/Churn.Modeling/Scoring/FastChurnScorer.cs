@@ -19,6 +19,7 @@ namespace Churn.Modeling;
 internal sealed class FastChurnScorer
 {
     private readonly ILearner[] _learners;
+    private readonly double[] _weights;
     private readonly PlattCalibrator _calibrator;
     private readonly IsotonicCalibrator? _isotonic;
     private readonly bool _eightAtATime;
@@ -32,10 +33,11 @@ internal sealed class FastChurnScorer
     // threads always see a consistent pair.
     private (FeatureSchema? Schema, int[] Indices) _lastMap = (null, []);
 
-    private FastChurnScorer(ILearner[] learners, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, Featurizer featurizer)
+    private FastChurnScorer(ILearner[] learners, double[] weights, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, Featurizer featurizer)
     {
         _isotonic = isotonic;
         _learners = learners;
+        _weights = weights;
         _calibrator = calibrator;
         FeatureCount = featurizer.FeatureNames.Count;
         _specs = featurizer.Specs;
@@ -104,7 +106,7 @@ internal sealed class FastChurnScorer
                 p[(r * learners) + l] = 1 / (1 + Math.Exp(v));
             }
 
-            baseline[r] = oneForest ? -z[r] : Average(p.AsSpan(r * learners, learners));
+            baseline[r] = oneForest ? -z[r] : Weighted(p.AsSpan(r * learners, learners));
         }
 
         Calibrate(baseline, oneForest);
@@ -156,7 +158,7 @@ internal sealed class FastChurnScorer
                         }
                         else if (thresholds[l] is not { } t || (t.Length > 0 && Forest.Below(t, xc) == typicalBin[l]))
                         {
-                            sum += p[at];
+                            sum += _weights[l] * p[at];
                             single = z[at];
                             continue;
                         }
@@ -173,10 +175,10 @@ internal sealed class FastChurnScorer
                         }
 
                         single = moved;
-                        sum += 1 / (1 + Math.Exp(moved));
+                        sum += _weights[l] / (1 + Math.Exp(moved));
                     }
 
-                    column[r] = oneForest ? -single : sum / learners;
+                    column[r] = oneForest ? -single : sum;
                 }
             }
             else
@@ -195,10 +197,10 @@ internal sealed class FastChurnScorer
                     for (var l = 0; l < learners; l++)
                     {
                         single = Z(_learners[l], patchedRaw, patchedCoded);
-                        sum += 1 / (1 + Math.Exp(single));
+                        sum += _weights[l] / (1 + Math.Exp(single));
                     }
 
-                    column[r] = oneForest ? -single : sum / learners;
+                    column[r] = oneForest ? -single : sum;
                 }
 
                 offset = end;
@@ -208,15 +210,16 @@ internal sealed class FastChurnScorer
         }
     }
 
-    private static double Average(ReadOnlySpan<double> values)
+    /// <summary>The learners' probabilities weighted by the blend's weights.</summary>
+    private double Weighted(ReadOnlySpan<double> values)
     {
         double sum = 0;
-        foreach (var v in values)
+        for (var l = 0; l < values.Length; l++)
         {
-            sum += v;
+            sum += _weights[l] * values[l];
         }
 
-        return sum / values.Length;
+        return sum;
     }
 
     /// <summary>A learner's argument z for one row (raw for linear learners, coded for forests).</summary>
@@ -325,7 +328,7 @@ internal sealed class FastChurnScorer
         Parallel.For(0, chunks, k => Score(rows.Span, probabilities.Span, k * chunk, Math.Min(n, (k + 1) * chunk)));
     }
 
-    internal static FastChurnScorer? TryCompile(IReadOnlyList<IFittedLearner> learners, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, Featurizer featurizer)
+    internal static FastChurnScorer? TryCompile(IReadOnlyList<IFittedLearner> learners, double[] weights, PlattCalibrator calibrator, IsotonicCalibrator? isotonic, Featurizer featurizer)
     {
         var compiled = new List<ILearner>();
         foreach (var learner in learners)
@@ -346,7 +349,7 @@ internal sealed class FastChurnScorer
             compiled.Add(c);
         }
 
-        return new FastChurnScorer([.. compiled], calibrator, isotonic, featurizer);
+        return new FastChurnScorer([.. compiled], weights, calibrator, isotonic, featurizer);
     }
 
     /// <summary>Gets a value indicating whether snapshots can be scored directly (every input is numeric).</summary>
@@ -446,12 +449,13 @@ internal sealed class FastChurnScorer
         }
 
         double sum = 0;
-        foreach (var learner in _learners)
+        for (var l = 0; l < _learners.Length; l++)
         {
-            sum += learner.Probability(learner is Forest ? coded : row, _means, _codes);
+            var learner = _learners[l];
+            sum += _weights[l] * learner.Probability(learner is Forest ? coded : row, _means, _codes);
         }
 
-        return _calibrator.Apply(sum / _learners.Length);
+        return _calibrator.Apply(sum);
     }
 
     /// <summary>Eight customers at a time through the split-by-split layout, for forests too large to bin.</summary>
@@ -491,28 +495,29 @@ internal sealed class FastChurnScorer
             }
 
             sum.Clear();
-            foreach (var learner in _learners)
+            for (var l = 0; l < _learners.Length; l++)
             {
-                if (learner is Forest forest)
+                var weight = _weights[l];
+                if (_learners[l] is Forest forest)
                 {
                     forest.ProbabilityEight(coded, scratch, part);
                     for (var j = 0; j < 8; j++)
                     {
-                        sum[j] += part[j];
+                        sum[j] += weight * part[j];
                     }
                 }
                 else
                 {
                     for (var j = 0; j < 8; j++)
                     {
-                        sum[j] += learner.Probability(block.Slice(j * FeatureCount, FeatureCount), _means, _codes);
+                        sum[j] += weight * _learners[l].Probability(block.Slice(j * FeatureCount, FeatureCount), _means, _codes);
                     }
                 }
             }
 
             for (var j = 0; j < 8; j++)
             {
-                probabilities[r + j] = _calibrator.Apply(sum[j] / _learners.Length);
+                probabilities[r + j] = _calibrator.Apply(sum[j]);
             }
         }
 

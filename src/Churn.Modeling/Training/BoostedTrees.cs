@@ -31,6 +31,9 @@ internal sealed class BoostedTrees
     /// <summary>Gets the number of encoded features a row has.</summary>
     public int FeatureCount { get; }
 
+    /// <summary>Gets the held-out rows' mean log-loss after each tree, when the fit watched some (<see cref="BoostingOptions.Validation"/>); not saved.</summary>
+    public double[]? ValidationLoss { get; init; }
+
     /// <summary>Gets the starting log-odds.</summary>
     public double Bias { get; }
 
@@ -58,10 +61,16 @@ internal sealed class BoostedTrees
     /// <summary>The log-odds of one row, walking every tree.</summary>
     /// <param name="row">The encoded row.</param>
     /// <returns>The bias plus the leaf value of each tree.</returns>
-    public double Margin(ReadOnlySpan<float> row)
+    public double Margin(ReadOnlySpan<float> row) => Margin(row, Roots.Length);
+
+    /// <summary>The log-odds of one row from the first <paramref name="trees"/> trees.</summary>
+    /// <param name="row">The encoded row.</param>
+    /// <param name="trees">How many trees, from the first.</param>
+    /// <returns>The log-odds.</returns>
+    public double Margin(ReadOnlySpan<float> row, int trees)
     {
         var sum = Bias;
-        foreach (var root in Roots)
+        foreach (var root in Roots.AsSpan(0, Math.Min(trees, Roots.Length)))
         {
             var n = root;
             while (n >= 0)
@@ -79,13 +88,19 @@ internal sealed class BoostedTrees
     /// <summary>The churn probability of every row.</summary>
     /// <param name="rows">Row-major encoded rows.</param>
     /// <returns>One probability per row.</returns>
-    public double[] Probabilities(ReadOnlySpan<float> rows)
+    public double[] Probabilities(ReadOnlySpan<float> rows) => Probabilities(rows, Roots.Length);
+
+    /// <summary>The churn probability of every row from the first <paramref name="trees"/> trees.</summary>
+    /// <param name="rows">Row-major encoded rows.</param>
+    /// <param name="trees">How many trees, from the first.</param>
+    /// <returns>One probability per row.</returns>
+    public double[] Probabilities(ReadOnlySpan<float> rows, int trees)
     {
         var n = FeatureCount == 0 ? 0 : rows.Length / FeatureCount;
         var result = new double[n];
         for (var r = 0; r < n; r++)
         {
-            result[r] = 1 / (1 + Math.Exp(-Margin(rows.Slice(r * FeatureCount, FeatureCount))));
+            result[r] = 1 / (1 + Math.Exp(-Margin(rows.Slice(r * FeatureCount, FeatureCount), trees)));
         }
 
         return result;

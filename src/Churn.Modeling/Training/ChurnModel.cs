@@ -70,8 +70,11 @@ public sealed record ModelMetadata
     /// <summary>Gets the cross-validated metrics.</summary>
     public ModelMetrics? CrossValidation { get; init; }
 
-    /// <summary>Gets the tree settings used (chosen by the search when it ran), for tree models.</summary>
+    /// <summary>Gets the tree settings used (chosen on held-out rows when the trainer chose them), for tree models.</summary>
     public TreeSettings? TreeSettings { get; init; }
+
+    /// <summary>Gets each learner's weight in the blend (in the order of <see cref="Learners"/>), or null when their probabilities are averaged with equal weights.</summary>
+    public IReadOnlyList<double>? BlendWeights { get; init; }
 
     /// <summary>Gets the isotonic calibration's knot scores (after Platt scaling), or null when only Platt scaling is used.</summary>
     public IReadOnlyList<double>? IsotonicX { get; init; }
@@ -132,6 +135,7 @@ public sealed class ModelFileException : Exception
 public sealed class ChurnModel : IChurnScorer
 {
     private readonly IFittedLearner[] _learners;
+    private readonly double[] _weights;
     private readonly PlattCalibrator _calibrator;
     private readonly IsotonicCalibrator? _isotonic;
 
@@ -142,10 +146,11 @@ public sealed class ChurnModel : IChurnScorer
     {
         Featurizer = featurizer;
         _learners = [.. learners];
+        _weights = Weights(metadata.BlendWeights, _learners.Length);
         _calibrator = calibrator;
         _isotonic = isotonic;
         Metadata = metadata;
-        Compiled = FastChurnScorer.TryCompile(_learners, calibrator, isotonic, featurizer);
+        Compiled = FastChurnScorer.TryCompile(_learners, _weights, calibrator, isotonic, featurizer);
     }
 
     /// <summary>Gets the metadata.</summary>
@@ -521,7 +526,7 @@ public sealed class ChurnModel : IChurnScorer
     /// <summary>Scores through each learner's own probabilities: the reference the compiled scorer is tested against.</summary>
     internal double[] ScoreReference(ModelTable table)
     {
-        var raw = Blend(Featurizer, _learners, table);
+        var raw = Blend(Featurizer, _learners, _weights, table);
         for (var i = 0; i < raw.Length; i++)
         {
             raw[i] = _calibrator.Apply(raw[i]);
@@ -531,22 +536,38 @@ public sealed class ChurnModel : IChurnScorer
         return raw;
     }
 
-    /// <summary>The average of the learners' probabilities, before calibration.</summary>
-    internal static double[] Blend(Featurizer featurizer, IReadOnlyList<IFittedLearner> learners, ModelTable table)
+    /// <summary>The weighted average of the learners' probabilities (equal weights when <paramref name="weights"/> is null), before calibration.</summary>
+    internal static double[] Blend(Featurizer featurizer, IReadOnlyList<IFittedLearner> learners, IReadOnlyList<double>? weights, ModelTable table)
     {
+        var w = Weights(weights, learners.Count);
         var result = new double[table.Count];
         var width = featurizer.FeatureNames.Count;
-        foreach (var learner in learners)
+        for (var l = 0; l < learners.Count; l++)
         {
-            var features = featurizer.Transform(table, learner.Learner.Missing == MissingValueEncoding.Mean);
-            var p = learner.Probabilities(features, width);
+            var features = featurizer.Transform(table, learners[l].Learner.Missing == MissingValueEncoding.Mean);
+            var p = learners[l].Probabilities(features, width);
             for (var i = 0; i < result.Length; i++)
             {
-                result[i] += p[i] / learners.Count;
+                result[i] += w[l] * p[i];
             }
         }
 
         return result;
+    }
+
+    /// <summary>The blend's weights, summing to 1: as stored, or equal when none are.</summary>
+    /// <exception cref="ModelFileException">The stored weights do not match the learners, or are not positive and finite.</exception>
+    private static double[] Weights(IReadOnlyList<double>? stored, int learners)
+    {
+        if (stored is null)
+        {
+            return [.. Enumerable.Repeat(1.0 / Math.Max(1, learners), learners)];
+        }
+
+        var total = stored.Sum();
+        return stored.Count != learners || !stored.All(w => w > 0 && double.IsFinite(w)) || !double.IsFinite(total)
+            ? throw new ModelFileException($"The model's blend has {stored.Count} weights for {learners} learners, or a weight that is not positive and finite: the file is damaged.")
+            : [.. stored.Select(w => w / total)];
     }
 
     private static ModelMetadata ReadMetadata(ZipArchive zip, string path)

@@ -7,8 +7,14 @@ namespace Churn.Modeling;
 /// <summary>Options of the <see cref="ChurnModelTrainer"/>.</summary>
 public sealed class ChurnModelTrainerOptions
 {
+    private static readonly TreeSettings DefaultTrees = new(200, 8, 0.05, 20);
+    private TreeSettings? _trees;
+
     /// <summary>The learners of the default blend.</summary>
     public static readonly IReadOnlyList<string> DefaultLearners = ["hgb", "logistic"];
+
+    /// <summary>Gets a value indicating whether <see cref="Adaptive"/> applies: on, no fixed <see cref="Trees"/> and no <see cref="Search"/>.</summary>
+    internal bool Adapts => Adaptive && _trees is null && !Search;
 
     /// <summary>Gets or sets the learners whose probabilities are averaged, by name or alias in the trainer's <see cref="LearnerCatalog"/> (<c>hgb</c>, <c>logistic</c>; <c>fasttree</c> and <c>lightgbm</c> with Churn.Modeling.MLNet).</summary>
     /// <value>The default is <c>hgb</c> and <c>logistic</c>: gradient-boosted trees find interactions and thresholds, the linear model is strong where the signal is smooth, and their average is rarely worse than either.</value>
@@ -23,9 +29,26 @@ public sealed class ChurnModelTrainerOptions
     /// <value>The default is 42.</value>
     public int Seed { get; set; } = 42;
 
-    /// <summary>Gets or sets the tree settings.</summary>
-    /// <value>The default is 200 trees of 8 leaves, learning rate 0.05, at least 20 rows per leaf: shallow, slow learning that generalises on the few-thousand-row tables churn teams have.</value>
-    public TreeSettings Trees { get; set; } = new(200, 8, 0.05, 20);
+    /// <summary>Gets or sets fixed tree settings. Setting them turns <see cref="Adaptive"/> off.</summary>
+    /// <value>The default is 200 trees of 8 leaves, learning rate 0.05, at least 20 rows per leaf, used only when <see cref="Adaptive"/> is off.</value>
+    public TreeSettings Trees
+    {
+        get => _trees ?? DefaultTrees;
+        set => _trees = value;
+    }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the trainer fits its capacity and its blend to the data, inside every
+    /// cross-validation fold (so the estimate stays honest): the training rows are split in three (stratified, seeded);
+    /// on each third held out, the histogram booster is grown at 8 and at 32 leaves (learning rate 0.1, up to 1,000
+    /// trees, stopping 50 trees after the held-out log-loss last improved) and the other learners are fitted; the number
+    /// of leaves and trees with the least held-out log-loss summed over the thirds is kept, its trees scaled by the
+    /// share of rows a third held back; with two learners, the blend weight (0, ¼, ½, ¾ or 1) with the best held-out
+    /// ROC-AUC is kept, and a learner of weight 0 is left out of the model. Applies when <see cref="Trees"/> is not set
+    /// and <see cref="Search"/> is off; tables with more than 100,000 rows choose on a stratified sample of 100,000.
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool Adaptive { get; set; } = true;
 
     /// <summary>Gets or sets a value indicating whether the tree settings are chosen by a small seeded search: each candidate in <see cref="SearchCandidates"/> is fitted on 80 % of the training rows (stratified) and the one with the best ROC-AUC on the other 20 % is used. The search runs inside every cross-validation fold, so the estimate stays honest.</summary>
     /// <value>The default is <see langword="false"/> (the fixed <see cref="Trees"/> settings).</value>
@@ -127,6 +150,12 @@ public sealed record TrainingResult(ChurnModel Model, CrossValidationResult Cros
 /// <remarks>Thread-safe: a trainer holds only its options and learners.</remarks>
 public sealed class ChurnModelTrainer
 {
+    private const int AdaptiveFolds = 3;
+    private const int AdaptiveMaxTrees = 1000;
+    private const int AdaptivePatience = 50;
+    private const double AdaptiveLearningRate = 0.1;
+    private const int AdaptiveSampleRows = 100_000;
+
     private readonly ChurnModelTrainerOptions _options;
     private readonly TimeProvider _time;
     private readonly IChurnLearner[] _learners;
@@ -176,8 +205,8 @@ public sealed class ChurnModelTrainer
             cancellationToken.ThrowIfCancellationRequested();
             var train = Enumerable.Range(0, table.Count).Where(i => folds[i] != k).ToArray();
             var test = Enumerable.Range(0, table.Count).Where(i => folds[i] == k).ToArray();
-            var (featurizer, learners) = FitLearners(table.Subset(train), _options.Seed + k, cancellationToken);
-            var scores = ChurnModel.Blend(featurizer, learners, table.Subset(test));
+            var (featurizer, learners, weights) = FitLearners(table.Subset(train), _options.Seed + k, cancellationToken);
+            var scores = ChurnModel.Blend(featurizer, learners, weights, table.Subset(test));
             for (var i = 0; i < test.Length; i++)
             {
                 raw[test[i]] = scores[i];
@@ -281,7 +310,7 @@ public sealed class ChurnModelTrainer
     private ChurnModel Fit(ModelTable table, CrossValidationResult cv, CancellationToken cancellationToken)
     {
         var labels = Labels(table);
-        var (featurizer, learners) = FitLearners(table, _options.Seed, cancellationToken);
+        var (featurizer, learners, weights) = FitLearners(table, _options.Seed, cancellationToken);
 
         // Calibrate the final blend with Platt scaling fitted on the out-of-fold raw scores: scores of
         // models that had not seen those rows, on the same scale as the final model's.
@@ -301,6 +330,7 @@ public sealed class ChurnModelTrainer
             CalibratorA = platt.A,
             CalibratorB = platt.B,
             TreeSettings = learners.Select(l => l.Settings).FirstOrDefault(t => t is not null),
+            BlendWeights = weights,
             BalancedClasses = _options.BalanceClasses,
             ProfitCutoff = ProfitCutoff(cv.Probabilities, cv.Metrics.Profit.EmpcFraction),
             IsotonicX = isotonic is null ? null : [.. isotonic.X],
@@ -390,25 +420,190 @@ public sealed class ChurnModelTrainer
         return best;
     }
 
-    private (Featurizer Featurizer, IReadOnlyList<IFittedLearner> Learners) FitLearners(ModelTable table, int seed, CancellationToken cancellationToken)
+    private (Featurizer Featurizer, IReadOnlyList<IFittedLearner> Learners, double[]? Weights) FitLearners(ModelTable table, int seed, CancellationToken cancellationToken)
     {
-        var featurizer = Featurizer.Fit(table);
         var labels = table.Labels!;
-        var width = featurizer.FeatureNames.Count;
         var weights = _options.BalanceClasses ? BalancedWeights(labels) : null;
         var treeLearner = _learners.FirstOrDefault(l => l.UsesTreeSettings);
-        var trees = _options.Search && treeLearner is not null ? SearchTrees(treeLearner, table, seed, cancellationToken) : _options.Trees;
+        var (trees, blend) = _options.Adapts
+            ? Adapt(table, seed, cancellationToken)
+            : (_options.Search && treeLearner is not null ? SearchTrees(treeLearner, table, seed, cancellationToken) : _options.Trees, null);
+        var featurizer = Featurizer.Fit(table);
+        var width = featurizer.FeatureNames.Count;
         var fitted = new List<IFittedLearner>();
+        var kept = new List<double>();
         float[]? below = null, mean = null;
-        foreach (var learner in _learners)
+        for (var l = 0; l < _learners.Length; l++)
         {
+            // A learner the blend gives no weight is left out of the model.
+            if (blend is not null && blend[l] <= 0)
+            {
+                continue;
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
+            var learner = _learners[l];
             var rows = learner.Missing == MissingValueEncoding.Mean
                 ? mean ??= featurizer.Transform(table, imputeMissing: true)
                 : below ??= featurizer.Transform(table, imputeMissing: false);
             fitted.Add(learner.Fit(new LearnerData(rows, width, labels, weights), new LearnerSettings(trees, seed, _options.Threads), cancellationToken));
+            kept.Add(blend?[l] ?? 1);
         }
 
-        return (featurizer, fitted);
+        // Equal weights need no record (and keep models trained without adaptation unchanged).
+        return (featurizer, fitted, kept.Distinct().Count() > 1 ? [.. kept] : null);
+    }
+
+    /// <summary>The capacity and blend that the held-out thirds of the training rows favour (see <see cref="ChurnModelTrainerOptions.Adaptive"/>).</summary>
+    /// <returns>The tree settings to fit with, and each learner's blend weight (null: equal).</returns>
+    private (TreeSettings Trees, double[]? Blend) Adapt(ModelTable table, int seed, CancellationToken cancellationToken)
+    {
+        var all = Labels(table);
+        int[] rows = all.Length <= AdaptiveSampleRows ? [.. Enumerable.Range(0, all.Length)] : StratifiedSample(all, AdaptiveSampleRows, seed + 104729);
+        bool[] labels = [.. rows.Select(i => all[i])];
+        var positives = labels.Count(l => l);
+        if (positives < AdaptiveFolds || labels.Length - positives < AdaptiveFolds)
+        {
+            return (_options.Trees, null);
+        }
+
+        var sample = table.Subset(rows);
+        var inner = AssignFolds(labels, AdaptiveFolds, seed + 7919);
+        var booster = Array.FindIndex(_learners, l => l is HistGradientBoostingLearner);
+        int[] leafCandidates = booster >= 0 ? [8, 32] : [];
+        var loss = leafCandidates.Select(_ => new double[AdaptiveMaxTrees]).ToArray();
+        var forests = new BoostedTrees[AdaptiveFolds, leafCandidates.Length];
+        var held = new double[_learners.Length][];
+        for (var l = 0; l < held.Length; l++)
+        {
+            held[l] = new double[labels.Length];
+        }
+
+        var heldRows = new (int[] Which, float[] Below)[AdaptiveFolds];
+        double fitShare = 0;
+        for (var f = 0; f < AdaptiveFolds; f++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int[] fit = [.. Enumerable.Range(0, labels.Length).Where(i => inner[i] != f)];
+            int[] check = [.. Enumerable.Range(0, labels.Length).Where(i => inner[i] == f)];
+            fitShare += fit.Length / (double)labels.Length / AdaptiveFolds;
+            var fitTable = sample.Subset(fit);
+            var checkTable = sample.Subset(check);
+            var featurizer = Featurizer.Fit(fitTable);
+            var width = featurizer.FeatureNames.Count;
+            var fitLabels = fitTable.Labels!;
+            bool[] checkLabels = [.. check.Select(i => labels[i])];
+            var weights = _options.BalanceClasses ? BalancedWeights(fitLabels) : null;
+            var checkWeights = _options.BalanceClasses ? BalancedWeights(checkLabels) : null;
+            float[]? below = null, mean = null, checkBelow = null, checkMean = null;
+            for (var l = 0; l < _learners.Length; l++)
+            {
+                var learner = _learners[l];
+                var imputed = learner.Missing == MissingValueEncoding.Mean;
+                var x = imputed ? mean ??= featurizer.Transform(fitTable, true) : below ??= featurizer.Transform(fitTable, false);
+                var xc = imputed ? checkMean ??= featurizer.Transform(checkTable, true) : checkBelow ??= featurizer.Transform(checkTable, false);
+                if (l == booster)
+                {
+                    heldRows[f] = (check, xc);
+                    for (var c = 0; c < leafCandidates.Length; c++)
+                    {
+                        var options = new BoostingOptions(new TreeSettings(AdaptiveMaxTrees, leafCandidates[c], AdaptiveLearningRate, 20), seed, _options.Threads)
+                        {
+                            Validation = new BoostingValidation(xc, checkLabels, checkWeights, AdaptivePatience),
+                        };
+                        var forest = forests[f, c] = HistogramBooster.Fit(x, width, fitLabels, weights, options, cancellationToken);
+                        var path = forest.ValidationLoss!;
+                        for (var t = 0; t < AdaptiveMaxTrees; t++)
+                        {
+                            // After the early stop the loss stays where it stopped (no better than its best).
+                            loss[c][t] += path[Math.Min(t, path.Length - 1)] * check.Length;
+                        }
+                    }
+
+                    continue;
+                }
+
+                var settings = new LearnerSettings(_options.Trees, seed, _options.Threads);
+                var p = learner.Fit(new LearnerData(x, width, fitLabels, weights), settings, cancellationToken).Probabilities(xc, width);
+                for (var j = 0; j < check.Length; j++)
+                {
+                    held[l][check[j]] = p[j];
+                }
+            }
+        }
+
+        var trees = _options.Trees;
+        if (booster >= 0)
+        {
+            var (bestCandidate, bestTrees, bestLoss) = (0, 1, double.PositiveInfinity);
+            for (var c = 0; c < leafCandidates.Length; c++)
+            {
+                for (var t = 0; t < AdaptiveMaxTrees; t++)
+                {
+                    if (loss[c][t] < bestLoss)
+                    {
+                        (bestCandidate, bestTrees, bestLoss) = (c, t + 1, loss[c][t]);
+                    }
+                }
+            }
+
+            for (var f = 0; f < AdaptiveFolds; f++)
+            {
+                var (check, xc) = heldRows[f];
+                var p = forests[f, bestCandidate].Probabilities(xc, bestTrees);
+                for (var j = 0; j < check.Length; j++)
+                {
+                    held[booster][check[j]] = p[j];
+                }
+            }
+
+            // Fitted on all the rows, the trees can go on for longer: scaled by the share each third held back.
+            trees = new TreeSettings(Math.Max(1, (int)Math.Round(bestTrees / fitShare)), leafCandidates[bestCandidate], AdaptiveLearningRate, 20);
+        }
+
+        if (_learners.Length != 2)
+        {
+            return (trees, null);
+        }
+
+        // Ties keep the even blend, then the weight nearest it.
+        var (blend, bestAuc) = (0.5, double.NegativeInfinity);
+        foreach (var w in (double[])[0.5, 0.75, 0.25, 1, 0])
+        {
+            var mixed = new double[labels.Length];
+            for (var i = 0; i < mixed.Length; i++)
+            {
+                mixed[i] = (w * held[0][i]) + ((1 - w) * held[1][i]);
+            }
+
+            var auc = MetricsCalculator.Auc(mixed, labels);
+            if (auc > bestAuc + 1e-12)
+            {
+                (blend, bestAuc) = (w, auc);
+            }
+        }
+
+        return (trees, [blend, 1 - blend]);
+    }
+
+    /// <summary>A stratified, seeded sample of <paramref name="size"/> rows (in their original order).</summary>
+    private static int[] StratifiedSample(bool[] labels, int size, int seed)
+    {
+        var random = new Random(seed);
+        var order = Enumerable.Range(0, labels.Length).OrderBy(_ => random.Next()).ToArray();
+        var positives = labels.Count(l => l);
+        var wantPositives = (int)Math.Round(size * (double)positives / labels.Length);
+        var (p, n) = (0, 0);
+        var chosen = new List<int>(size);
+        foreach (var i in order)
+        {
+            if (labels[i] ? p++ < wantPositives : n++ < size - wantPositives)
+            {
+                chosen.Add(i);
+            }
+        }
+
+        chosen.Sort();
+        return [.. chosen];
     }
 }

@@ -109,6 +109,46 @@ internal static class HistogramBooster
         public long LeftH;
     }
 
+    /// <summary>The held-out rows' scores, updated tree by tree, and their mean log-loss after each tree.</summary>
+    private sealed class Watcher(BoostingValidation validation, int width, double bias)
+    {
+        private readonly double[] _score = Enumerable.Repeat(bias, validation.Labels.Count).ToArray();
+        private double _best = double.PositiveInfinity;
+        private int _bestTree;
+
+        public List<double> Path { get; } = [];
+
+        /// <summary>Adds the newest tree to the scores; true when the loss has not improved for the patience.</summary>
+        public bool Watch(int root, List<int> feature, List<float> threshold, List<int> children, List<double> leafValues, int tree)
+        {
+            var rows = validation.Rows;
+            var loss = 0.0;
+            for (var j = 0; j < _score.Length; j++)
+            {
+                var node = root;
+                while (node >= 0)
+                {
+                    node = rows[(j * width) + feature[node]] > threshold[node] ? children[(2 * node) + 1] : children[2 * node];
+                }
+
+                var z = _score[j] += leafValues[~node];
+
+                // −log σ(z) for a churner, −log(1 − σ(z)) otherwise, computed stably.
+                var m = validation.Labels[j] ? -z : z;
+                loss += (validation.Weights?[j] ?? 1) * (m > 0 ? m + Math.Log(1 + Math.Exp(-m)) : Math.Log(1 + Math.Exp(m)));
+            }
+
+            loss /= Math.Max(1, _score.Length);
+            Path.Add(loss);
+            if (loss < _best)
+            {
+                (_best, _bestTree) = (loss, tree);
+            }
+
+            return tree - _bestTree >= validation.Patience;
+        }
+    }
+
     /// <summary>The boosting state: scores, gradients, the row order and histogram buffers.</summary>
     private sealed class State
     {
@@ -184,6 +224,7 @@ internal static class HistogramBooster
             var gains = new double[_x.Features];
             var settings = _o.Trees;
             var leaves = new List<Leaf>(settings.Leaves);
+            var validation = _o.Validation is { } v ? new Watcher(v, _x.Features, bias) : null;
             for (var t = 0; t < settings.Trees; t++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -224,6 +265,11 @@ internal static class HistogramBooster
                         _score[i] += value;
                     }
                 });
+
+                if (validation is not null && validation.Watch(roots[^1], feature, threshold, children, leafValues, t))
+                {
+                    break;
+                }
             }
 
             var left = new int[feature.Count];
@@ -233,7 +279,7 @@ internal static class HistogramBooster
                 (left[k], right[k]) = (children[2 * k], children[(2 * k) + 1]);
             }
 
-            return new BoostedTrees(_x.Features, bias, [.. roots], [.. feature], [.. threshold], left, right, [.. leafValues], gains);
+            return new BoostedTrees(_x.Features, bias, [.. roots], [.. feature], [.. threshold], left, right, [.. leafValues], gains) { ValidationLoss = validation?.Path.ToArray() };
         }
 
         /// <summary>Gradients and hessians of the (weighted) logistic loss at the current scores, exact (for leaf values) and quantised (for histograms).</summary>
@@ -653,7 +699,17 @@ internal sealed record BoostingOptions(TreeSettings Trees, int Seed, int Threads
 
     /// <summary>Gets the share of features each tree may split on (seeded choice per tree).</summary>
     public double FeatureFraction { get; init; } = 1;
+
+    /// <summary>Gets rows held out from the fit whose mean log-loss is measured after each tree (<see cref="BoostedTrees.ValidationLoss"/>); boosting stops once it has not improved for <see cref="BoostingValidation.Patience"/> trees.</summary>
+    public BoostingValidation? Validation { get; init; }
 }
+
+/// <summary>Held-out rows watched while boosting.</summary>
+/// <param name="Rows">The rows, encoded as the fitted ones (row-major).</param>
+/// <param name="Labels">Their labels.</param>
+/// <param name="Weights">Their weights (as the fitted rows are weighted), or null for 1 each.</param>
+/// <param name="Patience">Trees without a better loss before boosting stops.</param>
+internal sealed record BoostingValidation(float[] Rows, IReadOnlyList<bool> Labels, float[]? Weights, int Patience);
 
 /// <summary>Features cut into bins, stored a feature at a time, one byte per value.</summary>
 internal sealed class BinnedFeatures

@@ -12,7 +12,7 @@ public sealed class MonitorCommandsTests
         var customers = Path.Combine(dir.Path, "customers.csv");
         Assert.Equal(0, (await CliRunner.RunAsync("dataset", "build", "--events", events, "--customers", customers, "--as-of", "2025-11-01", "--horizon-days", "30", "--out", dir.Combine("train.csv"))).Exit);
         var model = dir.Combine("m.model");
-        Assert.Equal(0, (await CliRunner.RunAsync("model", "train", "--data", dir.Combine("train.csv"), "--label", "churned", "--id", "customer_id", "--ignore", "as_of", "--folds", "2", "--out", model)).Exit);
+        Assert.Equal(0, (await CliRunner.RunAsync("model", "train", "--data", dir.Combine("train.csv"), "--label", "churned", "--id", "customer_id", "--ignore", "as_of", "--folds", "2", "--trees", "200,8,0.05", "--out", model)).Exit);
 
         string[] Replay(string alerts, string final, params string[] more) =>
             ["monitor", "replay", "--events", events, "--customers", customers, "--model", model, "--alert-level", "medium", "--out", alerts, "--assessments", final, .. more];
