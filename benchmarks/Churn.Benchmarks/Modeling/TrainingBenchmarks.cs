@@ -29,6 +29,13 @@ public class TrainingBenchmarks
         var n = BenchData.Smoke ? 5_000 : 1_000_000;
         (_features, _labels) = Data(n, seed: 7);
         _data = new LearnerData(_features, Features, _labels, null);
+
+        // For the peers (benchmarks/peers/train_speed.py): the same rows, float32 row-major, and one byte per label.
+        if (Environment.GetEnvironmentVariable("CHURN_BENCH_DUMP") is { Length: > 0 } dump)
+        {
+            File.WriteAllBytes(dump + ".x", System.Runtime.InteropServices.MemoryMarshal.AsBytes(_features.AsSpan()).ToArray());
+            File.WriteAllBytes(dump + ".y", [.. _labels.Select(l => (byte)(l ? 1 : 0))]);
+        }
         var (testFeatures, testLabels) = Data(BenchData.Smoke ? 2_000 : 200_000, seed: 8);
         foreach (var (name, learner) in new[] { ("FastTree 1 thread", FastTreeOneThread()), ("LightGBM all cores", LightGbmAllCores()), ("histogram booster", HistogramAllCores()) })
         {

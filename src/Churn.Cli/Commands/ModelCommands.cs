@@ -65,7 +65,7 @@ internal static class ModelCommands
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "Threads for the tree learner; 0 = all cores (the default). auto and hgb give the same model for any count; fasttree and lightgbm may differ slightly between counts.", DefaultValueFactory = _ => 0 };
         var search = new Option<bool>("--search") { Description = "Choose the tree settings among four fixed candidates inside every fold (instead of the adaptive default)." };
-        var treeSettings = new Option<string?>("--trees") { Description = "Fixed tree settings instead of the adaptive default (capacity and blend chosen on held-out thirds inside every fold): TREES,LEAVES,LEARNING-RATE[,MIN-LEAF], for example 200,8,0.05." };
+        var treeSettings = new Option<string?>("--trees") { Description = "Fixed tree settings instead of the adaptive default (capacity and blend chosen on held-out rows inside every fold): TREES,LEAVES,LEARNING-RATE[,MIN-LEAF], for example 200,8,0.05." };
         var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
         var format = Formats.Option();
         var command = new Command("train", "Train a calibrated churn model, print its cross-validated metrics, and save it.");
