@@ -101,7 +101,7 @@ public sealed class WebhookTests
     private static IAlertSink Sink(Uri endpoint, int retries = 2, TimeProvider? signatureClock = null)
     {
         var services = new ServiceCollection();
-        void Configure(WebhookOptions o) => (o.Endpoint, o.Secret, o.AttemptTimeout, o.MaxRetries, o.RetryDelay) = (endpoint, Secret, TimeSpan.FromMilliseconds(300), retries, TimeSpan.FromMilliseconds(20));
+        void Configure(WebhookOptions o) => (o.Endpoint, o.Secret, o.AttemptTimeout, o.MaxRetries, o.RetryDelay) = (endpoint, Secret, TimeSpan.FromMilliseconds(1500), retries, TimeSpan.FromMilliseconds(20));
         services.AddChurn(churn => churn.AddWebhookAlerts(Configure));
         var provider = services.BuildServiceProvider();
         if (signatureClock is null)
@@ -117,7 +117,7 @@ public sealed class WebhookTests
     [Fact]
     public async Task AnAlert_IsPostedSigned_RetriedThroughFailuresAndTimeouts_AndTheReceiverCanVerifyIt()
     {
-        using var server = new Server((HttpStatusCode.ServiceUnavailable, TimeSpan.Zero), (HttpStatusCode.OK, TimeSpan.FromSeconds(2)), (HttpStatusCode.OK, TimeSpan.Zero));
+        using var server = new Server((HttpStatusCode.ServiceUnavailable, TimeSpan.Zero), (HttpStatusCode.OK, TimeSpan.FromSeconds(4)), (HttpStatusCode.OK, TimeSpan.Zero));
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
 
         await Sink(server.Uri, signatureClock: clock).SendAsync(Alert(), TestContext.Current.CancellationToken);

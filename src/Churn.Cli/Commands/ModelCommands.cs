@@ -170,6 +170,7 @@ internal static class ModelCommands
                     churnRate = result.Model.Metadata.ChurnRate,
                     trainer = result.Model.Metadata.Trainer,
                     learners = result.Model.Metadata.Learners,
+                    blendWeights = BlendWeights(result.Model.Metadata),
                     treeSettings = result.Model.Metadata.TreeSettings,
                     balancedClasses = result.Model.Metadata.BalancedClasses,
                     calibration = result.Model.Metadata.IsotonicX is null ? "platt" : "isotonic",
@@ -364,6 +365,7 @@ internal static class ModelCommands
                     calibration = m.IsotonicX is null ? "platt" : "isotonic",
                     balancedClasses = m.BalancedClasses,
                     treeSettings = m.TreeSettings,
+                    blendWeights = BlendWeights(m),
                     encodedFeatures = model.Featurizer.FeatureNames.Count,
                     inputs,
                 });
@@ -604,6 +606,10 @@ internal static class ModelCommands
 
     /// <summary>The learners the CLI trains with and reads: the built-in ones and ML.NET's.</summary>
     internal static LearnerCatalog Learners { get; } = LearnerCatalog.Default.WithMLNet();
+
+    /// <summary>Each learner's weight in the blend, in the order of the learners (equal when the file records none).</summary>
+    private static double[] BlendWeights(ModelMetadata m) =>
+        m.BlendWeights is { } w ? [.. w] : [.. m.Learners.Select(_ => 1.0 / m.Learners.Count)];
 
     /// <summary>Parses --trees: TREES,LEAVES,LEARNING-RATE[,MIN-LEAF] within the trainer's ranges.</summary>
     internal static bool TryParseTrees(string text, out TreeSettings? settings)

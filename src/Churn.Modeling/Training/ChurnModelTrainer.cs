@@ -17,7 +17,7 @@ public sealed class ChurnModelTrainerOptions
     internal bool Adapts => Adaptive && _trees is null && !Search;
 
     /// <summary>Gets or sets the learners whose probabilities are averaged, by name or alias in the trainer's <see cref="LearnerCatalog"/> (<c>hgb</c>, <c>logistic</c>; <c>fasttree</c> and <c>lightgbm</c> with Churn.Modeling.MLNet).</summary>
-    /// <value>The default is <c>hgb</c> and <c>logistic</c>: gradient-boosted trees find interactions and thresholds, the linear model is strong where the signal is smooth, and their average is rarely worse than either.</value>
+    /// <value>The default is <c>hgb</c> and <c>logistic</c>: gradient-boosted trees find interactions and thresholds, the linear model is strong where the signal is smooth; with <see cref="Adaptive"/> on, their weights in the blend are chosen on held-out rows (a weak one gets none), otherwise their probabilities are averaged.</value>
     public IList<string> Learners { get; set; } = [.. DefaultLearners];
 
     /// <summary>Gets or sets the number of cross-validation folds.</summary>
@@ -468,9 +468,15 @@ public sealed class ChurnModelTrainer
             return (_options.Trees, null);
         }
 
+        // Nothing to choose without the booster's capacity or a blend of two.
+        var booster = Array.FindIndex(_learners, l => l is HistGradientBoostingLearner);
+        if (booster < 0 && _learners.Length != 2)
+        {
+            return (_options.Trees, null);
+        }
+
         var sample = table.Subset(rows);
         var inner = AssignFolds(labels, AdaptiveFolds, seed + 7919);
-        var booster = Array.FindIndex(_learners, l => l is HistGradientBoostingLearner);
         int[] leafCandidates = booster >= 0 ? [8, 32] : [];
         var loss = leafCandidates.Select(_ => new double[AdaptiveMaxTrees]).ToArray();
         var forests = new BoostedTrees[AdaptiveRounds, leafCandidates.Length];

@@ -94,6 +94,7 @@ public sealed class ModelCommandsTests
         Assert.NotEqual(0, badExit);
 
         // The default chooses its trees (learning rate 0.1, 8 or 32 leaves); --trees fixes them.
+        Assert.Equal([1.0], CliRunner.Json(all).GetProperty("blendWeights").EnumerateArray().Select(e => e.GetDouble()));
         var chosen = CliRunner.Json(all).GetProperty("treeSettings");
         Assert.Equal(0.1, chosen.GetProperty("learningRate").GetDouble());
         Assert.Contains(chosen.GetProperty("leaves").GetInt32(), new[] { 8, 32 });
