@@ -296,8 +296,7 @@ public sealed class ChurnModelTrainer
             throw new ArgumentException($"{positives} churners and {labels.Length - positives} non-churners: each class needs at least as many rows as folds ({folds}).", nameof(labels));
         }
 
-        var random = new Random(seed);
-        var order = Enumerable.Range(0, labels.Length).OrderBy(_ => random.Next()).ToArray();
+        var order = SeededOrder(labels.Length, seed);
         var assignment = new int[labels.Length];
         int p = 0, n = 0;
         foreach (var i in order)
@@ -636,11 +635,17 @@ public sealed class ChurnModelTrainer
     /// <summary>One round of the adaptation: the held-out rows and both sides' encodings.</summary>
     private sealed record Round(int[] Check, int Width, IReadOnlyList<bool> FitLabels, bool[] CheckLabels, float[]? FitWeights, float[]? CheckWeights, float[]? FitBelow, float[]? FitMean, float[]? CheckBelow, float[]? CheckMean);
 
+    /// <summary>The rows in a seeded random order (the folds' and the samples' shuffle; benchmarks/peers/classify_peers.py ports it).</summary>
+    private static int[] SeededOrder(int count, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, count).OrderBy(_ => random.Next())];
+    }
+
     /// <summary>A stratified, seeded sample of <paramref name="size"/> rows (in their original order).</summary>
     private static int[] StratifiedSample(bool[] labels, int size, int seed)
     {
-        var random = new Random(seed);
-        var order = Enumerable.Range(0, labels.Length).OrderBy(_ => random.Next()).ToArray();
+        var order = SeededOrder(labels.Length, seed);
         var positives = labels.Count(l => l);
         var wantPositives = (int)Math.Round(size * (double)positives / labels.Length);
         var (p, n) = (0, 0);

@@ -67,6 +67,13 @@ public sealed class AdaptiveTrainingTests
         var explained = model.Explain(table.Subset([.. Enumerable.Range(0, 50)]), 3);
         Assert.All(Enumerable.Range(0, 50), i => Assert.Equal(compiled[i], explained.Probabilities[i], 9));
 
+        // Weights that do not fit the learners are a damaged file, said so.
+        foreach (IReadOnlyList<double> bad in new[] { new[] { 1.0 }, [0.5, 0.0], [0.5, double.NaN], [0.2, 0.3, 0.5] })
+        {
+            var error = Assert.Throws<ModelFileException>(() => new ChurnModel(trained.Featurizer, trained.Learners, platt, null, trained.Metadata with { BlendWeights = bad }));
+            Assert.Contains("damaged", error.Message, StringComparison.Ordinal);
+        }
+
         var path = Path.Combine(Path.GetTempPath(), $"weighted-{Guid.NewGuid():N}.model");
         try
         {
