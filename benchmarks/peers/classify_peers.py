@@ -127,8 +127,8 @@ def main():
             seconds += time.perf_counter() - started
             oof[test] = model.predict_proba(X[test])[:, 1]
             aucs.append(roc_auc_score(y[test], oof[test]))
-        print(f"{args.csv} | {name} | pooled AUC {roc_auc_score(y, oof):.4f} | mean fold AUC {np.mean(aucs):.4f} | fit seconds {seconds:.2f} "
-              f"| rows {len(y)} features {X.shape[1]}")
+        print(f"{args.csv} | {name} | pooled AUC {roc_auc_score(y, oof):.5f} | mean fold AUC {np.mean(aucs):.5f} | fit seconds {seconds:.2f} "
+              f"| rows {len(y)} features {X.shape[1]} | seed {args.seed}")
 
 
 if __name__ == "__main__":

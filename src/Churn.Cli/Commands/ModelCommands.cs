@@ -65,7 +65,7 @@ internal static class ModelCommands
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 42 };
         var threads = new Option<int>("--threads") { Description = "Threads for the tree learner; 0 = all cores (the default). auto and hgb give the same model for any count; fasttree and lightgbm may differ slightly between counts.", DefaultValueFactory = _ => 0 };
         var search = new Option<bool>("--search") { Description = "Choose the tree settings among four fixed candidates inside every fold (instead of the adaptive default)." };
-        var treeSettings = new Option<string?>("--trees") { Description = "Fixed tree settings instead of the adaptive default (capacity and blend chosen on held-out rows inside every fold): TREES,LEAVES,LEARNING-RATE[,MIN-LEAF], for example 200,8,0.05." };
+        var treeSettings = new Option<string?>("--trees") { Description = "Fixed tree settings instead of the adaptive default (capacity and blend chosen on held-out rows inside every fold): TREES,LEAVES,LEARNING-RATE[,MIN-LEAF[,L2]], for example 200,8,0.05 (L2 shrinkage of the booster's leaf values, default 1)." };
         var outFile = new Option<string>("--out") { Description = "The model file to write.", Required = true };
         var format = Formats.Option();
         var command = new Command("train", "Train a calibrated churn model, print its cross-validated metrics, and save it.");
@@ -113,7 +113,7 @@ internal static class ModelCommands
                 TreeSettings? fixedTrees = null;
                 if (parse.GetValue(treeSettings) is { } text && !TryParseTrees(text, out fixedTrees))
                 {
-                    return Task.FromResult(DataCommands.Usage(output, error, json, $"--trees '{text}' is not TREES,LEAVES,LEARNING-RATE[,MIN-LEAF] (for example 200,8,0.05): whole numbers of trees (1 or more), leaves (2 to 1024) and rows per leaf, and a learning rate in (0, 1]."));
+                    return Task.FromResult(DataCommands.Usage(output, error, json, $"--trees '{text}' is not TREES,LEAVES,LEARNING-RATE[,MIN-LEAF[,L2]] (for example 200,8,0.05): whole numbers of trees (1 or more), leaves (2 to 1024) and rows per leaf, a learning rate in (0, 1], and an L2 shrinkage of 0 or more."));
                 }
 
                 var options = new ChurnModelTrainerOptions
@@ -611,13 +611,13 @@ internal static class ModelCommands
     private static double[] BlendWeights(ModelMetadata m) =>
         m.BlendWeights is { } w ? [.. w] : [.. m.Learners.Select(_ => 1.0 / m.Learners.Count)];
 
-    /// <summary>Parses --trees: TREES,LEAVES,LEARNING-RATE[,MIN-LEAF] within the trainer's ranges.</summary>
+    /// <summary>Parses --trees: TREES,LEAVES,LEARNING-RATE[,MIN-LEAF[,L2]] within the trainer's ranges.</summary>
     internal static bool TryParseTrees(string text, out TreeSettings? settings)
     {
         settings = null;
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         var c = System.Globalization.CultureInfo.InvariantCulture;
-        if (parts.Length is < 3 or > 4
+        if (parts.Length is < 3 or > 5
             || !int.TryParse(parts[0], System.Globalization.NumberStyles.None, c, out var trees) || trees is < 1 or > 100_000
             || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, c, out var leaves) || leaves is < 2 or > 1024
             || !double.TryParse(parts[2], System.Globalization.NumberStyles.Float, c, out var rate) || rate is not (> 0 and <= 1))
@@ -626,12 +626,18 @@ internal static class ModelCommands
         }
 
         var minLeaf = 20;
-        if (parts.Length == 4 && (!int.TryParse(parts[3], System.Globalization.NumberStyles.None, c, out minLeaf) || minLeaf < 1))
+        if (parts.Length >= 4 && (!int.TryParse(parts[3], System.Globalization.NumberStyles.None, c, out minLeaf) || minLeaf < 1))
         {
             return false;
         }
 
-        settings = new TreeSettings(trees, leaves, rate, minLeaf);
+        var l2 = 1.0;
+        if (parts.Length == 5 && (!double.TryParse(parts[4], System.Globalization.NumberStyles.Float, c, out l2) || !double.IsFinite(l2) || l2 < 0))
+        {
+            return false;
+        }
+
+        settings = new TreeSettings(trees, leaves, rate, minLeaf) { L2 = l2 };
         return true;
     }
 

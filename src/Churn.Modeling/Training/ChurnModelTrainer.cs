@@ -38,14 +38,18 @@ public sealed class ChurnModelTrainerOptions
     }
 
     /// <summary>
-    /// Gets or sets a value indicating whether the trainer fits its capacity and its blend to the data, inside every
-    /// cross-validation fold (so the estimate stays honest): the training rows are split in fifths (stratified, seeded);
-    /// in three rounds one fifth is held out while, on the other four, the histogram booster is grown at 8 and at 32
-    /// leaves (learning rate 0.1, up to 1,000 trees, stopping 50 trees after the held-out log-loss last improved) and the
-    /// other learners are fitted; the number of leaves and trees with the least held-out log-loss summed over the rounds
-    /// is kept, its trees scaled by 5/4 (the final fit sees all the rows); with two learners, the blend weight (0, ¼, ½,
-    /// ¾ or 1) with the best ROC-AUC on the held-out rows is kept, and a learner of weight 0 is left out of the model. Applies when <see cref="Trees"/> is not set
-    /// and <see cref="Search"/> is off; tables with more than 100,000 rows choose on a stratified sample of 100,000.
+    /// Gets or sets a value indicating whether the trainer fits its capacity, its regularisation, its blend and its
+    /// calibration to the data, inside every cross-validation fold (so the estimate stays honest): the training rows are
+    /// split in fifths (stratified, seeded); in three rounds one fifth is held out while, on the other four, the
+    /// histogram booster is grown at four capacities — 8 or 32 leaves, each either regularised (L2 1 on leaf values, at
+    /// least 20 rows per leaf) or light (L2 0, at least 10 rows) — at learning rate 0.1, up to 1,000 trees, stopping 50
+    /// trees after the held-out log-loss last improved, and the other learners are fitted; the capacity and number of
+    /// trees with the least held-out log-loss summed over the rounds is kept, its trees scaled by 5/4 (the final fit sees
+    /// all the rows); with two learners, the blend weight (0, ¼, ½, ¾ or 1) with the best ROC-AUC on the held-out rows
+    /// is kept, and a learner of weight 0 is left out of the model. The Platt calibration is then fitted on the chosen
+    /// model's held-out scores, so each model is calibrated by models of its own capacity. Applies when
+    /// <see cref="Trees"/> is not set and <see cref="Search"/> is off; tables with more than 100,000 rows choose on a
+    /// stratified sample of 100,000.
     /// </summary>
     /// <value>The default is <see langword="true"/>.</value>
     public bool Adaptive { get; set; } = true;
@@ -101,7 +105,7 @@ internal sealed class ChurnModelTrainerOptionsRules : IValidateOptions<ChurnMode
 
         if (!Valid(options.Trees))
         {
-            b.AddError($"{options.Trees} is out of range (trees 1..100000, leaves 2..1024, learning rate in (0, 1], at least 1 row per leaf)", nameof(options.Trees));
+            b.AddError($"{options.Trees} is out of range (trees 1..100000, leaves 2..1024, learning rate in (0, 1], at least 1 row per leaf, L2 0 or more)", nameof(options.Trees));
         }
 
         if (options.Search && (options.SearchCandidates is null || options.SearchCandidates.Count == 0 || !options.SearchCandidates.All(Valid)))
@@ -119,7 +123,7 @@ internal sealed class ChurnModelTrainerOptionsRules : IValidateOptions<ChurnMode
     }
 
     private static bool Valid(TreeSettings? t) =>
-        t is not null && t.Trees is >= 1 and <= 100_000 && t.Leaves is >= 2 and <= 1024 && t.LearningRate is > 0 and <= 1 && t.MinLeafCount >= 1;
+        t is not null && t.Trees is >= 1 and <= 100_000 && t.Leaves is >= 2 and <= 1024 && t.LearningRate is > 0 and <= 1 && t.MinLeafCount >= 1 && t.L2 >= 0 && double.IsFinite(t.L2);
 }
 
 /// <summary>Out-of-fold predictions and the metrics computed on them.</summary>
@@ -156,6 +160,9 @@ public sealed class ChurnModelTrainer
     private const int AdaptivePatience = 50;
     private const double AdaptiveLearningRate = 0.1;
     private const int AdaptiveSampleRows = 100_000;
+
+    /// <summary>The booster's capacities the adaptation tries: leaves per tree, L2 shrinkage of leaf values, least rows per leaf (from strongly to lightly regularised).</summary>
+    private static readonly (int Leaves, double L2, int MinLeaf)[] AdaptiveCandidates = [(8, 1, 20), (32, 1, 20), (8, 0, 10), (32, 0, 10)];
 
     private readonly ChurnModelTrainerOptions _options;
     private readonly TimeProvider _time;
@@ -201,12 +208,14 @@ public sealed class ChurnModelTrainer
         var labels = Labels(table);
         var folds = AssignFolds(labels, _options.Folds, _options.Seed);
         var raw = new double[table.Count];
+        var own = new HeldOut?[_options.Folds];
         for (var k = 0; k < _options.Folds; k++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var train = Enumerable.Range(0, table.Count).Where(i => folds[i] != k).ToArray();
             var test = Enumerable.Range(0, table.Count).Where(i => folds[i] == k).ToArray();
-            var (featurizer, learners, weights) = FitLearners(table.Subset(train), _options.Seed + k, cancellationToken);
+            var (featurizer, learners, weights, heldOut) = FitLearners(table.Subset(train), _options.Seed + k, cancellationToken);
+            own[k] = heldOut;
             var scores = ChurnModel.Blend(featurizer, learners, weights, table.Subset(test));
             for (var i = 0; i < test.Length; i++)
             {
@@ -214,12 +223,15 @@ public sealed class ChurnModelTrainer
             }
         }
 
-        // Cross-fitted calibration: each fold is calibrated by a Platt fit on the other folds' held-out scores.
+        // Each fold is calibrated on scores of rows it was not fitted on: its own adaptation's held-out rows when it
+        // adapted (models of its own capacity), else the other folds' held-out scores (cross-fitted).
         var calibrated = new double[table.Count];
         for (var k = 0; k < _options.Folds; k++)
         {
             var others = Enumerable.Range(0, table.Count).Where(i => folds[i] != k).ToArray();
-            var (platt, isotonic) = FitCalibration([.. others.Select(i => raw[i])], [.. others.Select(i => labels[i])]);
+            var (platt, isotonic) = own[k] is { } h
+                ? FitCalibration(h.Scores, h.Labels)
+                : FitCalibration([.. others.Select(i => raw[i])], [.. others.Select(i => labels[i])]);
             for (var i = 0; i < table.Count; i++)
             {
                 if (folds[i] == k)
@@ -310,11 +322,11 @@ public sealed class ChurnModelTrainer
     private ChurnModel Fit(ModelTable table, CrossValidationResult cv, CancellationToken cancellationToken)
     {
         var labels = Labels(table);
-        var (featurizer, learners, weights) = FitLearners(table, _options.Seed, cancellationToken);
+        var (featurizer, learners, weights, heldOut) = FitLearners(table, _options.Seed, cancellationToken);
 
-        // Calibrate the final blend with Platt scaling fitted on the out-of-fold raw scores: scores of
-        // models that had not seen those rows, on the same scale as the final model's.
-        var (platt, isotonic) = FitCalibration(cv.RawScores, labels);
+        // Calibrate the final blend as each fold was: on its adaptation's held-out scores (models of its own
+        // capacity and blend), else on the out-of-fold raw scores (models that had not seen those rows).
+        var (platt, isotonic) = heldOut is { } h ? FitCalibration(h.Scores, h.Labels) : FitCalibration(cv.RawScores, labels);
         var metadata = new ModelMetadata
         {
             Trainer = TrainerName(),
@@ -420,14 +432,14 @@ public sealed class ChurnModelTrainer
         return best;
     }
 
-    private (Featurizer Featurizer, IReadOnlyList<IFittedLearner> Learners, double[]? Weights) FitLearners(ModelTable table, int seed, CancellationToken cancellationToken)
+    private (Featurizer Featurizer, IReadOnlyList<IFittedLearner> Learners, double[]? Weights, HeldOut? HeldOut) FitLearners(ModelTable table, int seed, CancellationToken cancellationToken)
     {
         var labels = table.Labels!;
         var weights = _options.BalanceClasses ? BalancedWeights(labels) : null;
         var treeLearner = _learners.FirstOrDefault(l => l.UsesTreeSettings);
-        var (trees, blend) = _options.Adapts
+        var (trees, blend, heldOut) = _options.Adapts
             ? Adapt(table, seed, cancellationToken)
-            : (_options.Search && treeLearner is not null ? SearchTrees(treeLearner, table, seed, cancellationToken) : _options.Trees, null);
+            : (_options.Search && treeLearner is not null ? SearchTrees(treeLearner, table, seed, cancellationToken) : _options.Trees, null, null);
         var featurizer = Featurizer.Fit(table);
         var width = featurizer.FeatureNames.Count;
         var fitted = new List<IFittedLearner>();
@@ -451,12 +463,12 @@ public sealed class ChurnModelTrainer
         }
 
         // Equal weights need no record (and keep models trained without adaptation unchanged).
-        return (featurizer, fitted, kept.Distinct().Count() > 1 ? [.. kept] : null);
+        return (featurizer, fitted, kept.Distinct().Count() > 1 ? [.. kept] : null, heldOut);
     }
 
     /// <summary>The capacity and blend that rows held out of the training rows favour (see <see cref="ChurnModelTrainerOptions.Adaptive"/>).</summary>
-    /// <returns>The tree settings to fit with, and each learner's blend weight (null: equal).</returns>
-    private (TreeSettings Trees, double[]? Blend) Adapt(ModelTable table, int seed, CancellationToken cancellationToken)
+    /// <returns>The tree settings to fit with, each learner's blend weight (null: equal), and the chosen model's scores of the rows held out in the rounds (null when nothing was chosen).</returns>
+    private (TreeSettings Trees, double[]? Blend, HeldOut? HeldOut) Adapt(ModelTable table, int seed, CancellationToken cancellationToken)
     {
         var all = Labels(table);
         int[] rows = all.Length <= AdaptiveSampleRows ? [.. Enumerable.Range(0, all.Length)] : StratifiedSample(all, AdaptiveSampleRows, seed + 104729);
@@ -464,19 +476,19 @@ public sealed class ChurnModelTrainer
         var positives = labels.Count(l => l);
         if (positives < AdaptiveFolds || labels.Length - positives < AdaptiveFolds)
         {
-            return (_options.Trees, null);
+            return (_options.Trees, null, null);
         }
 
         // Nothing to choose without the booster's capacity or a blend of two.
         var booster = Array.FindIndex(_learners, l => l is HistGradientBoostingLearner);
         if (booster < 0 && _learners.Length != 2)
         {
-            return (_options.Trees, null);
+            return (_options.Trees, null, null);
         }
 
         var sample = table.Subset(rows);
         var inner = AssignFolds(labels, AdaptiveFolds, seed + 7919);
-        int[] leafCandidates = booster >= 0 ? [8, 32] : [];
+        var leafCandidates = booster >= 0 ? AdaptiveCandidates : [];
         var loss = leafCandidates.Select(_ => new double[AdaptiveMaxTrees]).ToArray();
         var forests = new BoostedTrees[AdaptiveRounds, leafCandidates.Length];
         var held = new double[_learners.Length][];
@@ -542,7 +554,7 @@ public sealed class ChurnModelTrainer
             var xc = (imputed ? round.CheckMean : round.CheckBelow)!;
             if (c >= 0)
             {
-                var options = new BoostingOptions(new TreeSettings(AdaptiveMaxTrees, leafCandidates[c], AdaptiveLearningRate, 20), seed, 1)
+                var options = new BoostingOptions(new TreeSettings(AdaptiveMaxTrees, leafCandidates[c].Leaves, AdaptiveLearningRate, leafCandidates[c].MinLeaf) { L2 = leafCandidates[c].L2 }, seed, 1)
                 {
                     Validation = new BoostingValidation(xc, round.CheckLabels, round.CheckWeights, AdaptivePatience),
                 };
@@ -591,6 +603,8 @@ public sealed class ChurnModelTrainer
                 }
             }
 
+            // Fitted on all the rows, the trees can go on for longer: scaled by the share each round held back.
+            trees = new TreeSettings(Math.Max(1, (int)Math.Round(bestTrees / fitShare)), leafCandidates[bestCandidate].Leaves, AdaptiveLearningRate, leafCandidates[bestCandidate].MinLeaf) { L2 = leafCandidates[bestCandidate].L2 };
             for (var f = 0; f < AdaptiveRounds; f++)
             {
                 var round = rounds[f];
@@ -600,19 +614,17 @@ public sealed class ChurnModelTrainer
                     held[booster][round.Check[j]] = p[j];
                 }
             }
-
-            // Fitted on all the rows, the trees can go on for longer: scaled by the share each round held back.
-            trees = new TreeSettings(Math.Max(1, (int)Math.Round(bestTrees / fitShare)), leafCandidates[bestCandidate], AdaptiveLearningRate, 20);
-        }
-
-        if (_learners.Length != 2)
-        {
-            return (trees, null);
         }
 
         // Scored on the rows held out in some round; ties keep the even blend, then the weight nearest it.
         int[] scored = [.. Enumerable.Range(0, labels.Length).Where(i => inner[i] < AdaptiveRounds)];
         bool[] scoredLabels = [.. scored.Select(i => labels[i])];
+        if (_learners.Length != 2)
+        {
+            // Nothing to weigh: the learners' held-out probabilities averaged, as the model will blend them.
+            return (trees, null, new HeldOut([.. scored.Select(i => held.Average(h => h[i]))], scoredLabels));
+        }
+
         var (blend, bestAuc) = (0.5, double.NegativeInfinity);
         foreach (var w in (double[])[0.5, 0.75, 0.25, 1, 0])
         {
@@ -629,8 +641,17 @@ public sealed class ChurnModelTrainer
             }
         }
 
-        return (trees, [blend, 1 - blend]);
+        var chosen = new double[scored.Length];
+        for (var k = 0; k < chosen.Length; k++)
+        {
+            chosen[k] = (blend * held[0][scored[k]]) + ((1 - blend) * held[1][scored[k]]);
+        }
+
+        return (trees, [blend, 1 - blend], new HeldOut(chosen, scoredLabels));
     }
+
+    /// <summary>The adaptation's chosen model's probabilities of the rows its rounds held out, and their labels.</summary>
+    private sealed record HeldOut(double[] Scores, bool[] Labels);
 
     /// <summary>One round of the adaptation: the held-out rows and both sides' encodings.</summary>
     private sealed record Round(int[] Check, int Width, IReadOnlyList<bool> FitLabels, bool[] CheckLabels, float[]? FitWeights, float[]? CheckWeights, float[]? FitBelow, float[]? FitMean, float[]? CheckBelow, float[]? CheckMean);

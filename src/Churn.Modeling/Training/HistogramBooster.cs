@@ -685,8 +685,8 @@ internal static class HistogramBooster
 /// <param name="Threads">Threads; 0 for all cores. The result does not depend on it.</param>
 internal sealed record BoostingOptions(TreeSettings Trees, int Seed, int Threads)
 {
-    /// <summary>Gets the L2 shrinkage of leaf values (added to each leaf's hessian sum).</summary>
-    public double L2 { get; init; } = 1;
+    /// <summary>Gets the L2 shrinkage of leaf values (added to each leaf's hessian sum): <see cref="TreeSettings.L2"/>.</summary>
+    public double L2 => Trees.L2;
 
     /// <summary>Gets the most bins a feature is cut into.</summary>
     public int MaxBins { get; init; } = 255;

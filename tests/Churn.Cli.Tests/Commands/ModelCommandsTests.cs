@@ -93,16 +93,16 @@ public sealed class ModelCommandsTests
         var (badExit, _, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--trainer", "xgboost", "--out", dir.Combine("x.model"));
         Assert.NotEqual(0, badExit);
 
-        // The default chooses its trees (learning rate 0.1, 8 or 32 leaves); --trees fixes them.
+        // The default chooses its trees (learning rate 0.1, 8 or 32 leaves, regularised or light); --trees fixes them.
         Assert.Equal([1.0], CliRunner.Json(all).GetProperty("blendWeights").EnumerateArray().Select(e => e.GetDouble()));
         var chosen = CliRunner.Json(all).GetProperty("treeSettings");
         Assert.Equal(0.1, chosen.GetProperty("learningRate").GetDouble());
-        Assert.Contains(chosen.GetProperty("leaves").GetInt32(), new[] { 8, 32 });
-        var (fixedExit, fixedOut, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--folds", "3", "--trees", "30,4,0.2,10", "--out", dir.Combine("fixed.model"), "--format", "json");
+        Assert.Contains((chosen.GetProperty("leaves").GetInt32(), chosen.GetProperty("l2").GetDouble(), chosen.GetProperty("minLeafCount").GetInt32()), new[] { (8, 1.0, 20), (32, 1.0, 20), (8, 0.0, 10), (32, 0.0, 10) });
+        var (fixedExit, fixedOut, _) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--folds", "3", "--trees", "30,4,0.2,10,0.5", "--out", dir.Combine("fixed.model"), "--format", "json");
         Assert.Equal(0, fixedExit);
         var settings = CliRunner.Json(fixedOut).GetProperty("treeSettings");
-        Assert.Equal((30, 4, 0.2, 10), (settings.GetProperty("trees").GetInt32(), settings.GetProperty("leaves").GetInt32(), settings.GetProperty("learningRate").GetDouble(), settings.GetProperty("minLeafCount").GetInt32()));
-        foreach (var bad in new[] { "30,4", "0,4,0.1", "30,1,0.1", "30,4,1.5", "30,4,0.1,0", "thirty,4,0.1" })
+        Assert.Equal((30, 4, 0.2, 10, 0.5), (settings.GetProperty("trees").GetInt32(), settings.GetProperty("leaves").GetInt32(), settings.GetProperty("learningRate").GetDouble(), settings.GetProperty("minLeafCount").GetInt32(), settings.GetProperty("l2").GetDouble()));
+        foreach (var bad in new[] { "30,4", "0,4,0.1", "30,1,0.1", "30,4,1.5", "30,4,0.1,0", "thirty,4,0.1", "30,4,0.1,20,-1", "30,4,0.1,20,NaN", "30,4,0.1,20,1,2" })
         {
             var (usage, _, usageError) = await CliRunner.RunAsync("model", "train", "--data", sample, "--label", "Churn", "--trees", bad, "--out", dir.Combine("bad.model"));
             Assert.Equal(2, usage);
