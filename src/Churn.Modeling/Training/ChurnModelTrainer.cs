@@ -625,7 +625,7 @@ public sealed class ChurnModelTrainer
             return (trees, null, new HeldOut([.. scored.Select(i => held.Average(h => h[i]))], scoredLabels));
         }
 
-        var (blend, bestAuc) = (0.5, double.NegativeInfinity);
+        var (blend, bestAuc, chosen) = (0.5, double.NegativeInfinity, Array.Empty<double>());
         foreach (var w in (double[])[0.5, 0.75, 0.25, 1, 0])
         {
             var mixed = new double[scored.Length];
@@ -637,16 +637,11 @@ public sealed class ChurnModelTrainer
             var auc = MetricsCalculator.Auc(mixed, scoredLabels);
             if (auc > bestAuc + 1e-12)
             {
-                (blend, bestAuc) = (w, auc);
+                (blend, bestAuc, chosen) = (w, auc, mixed);
             }
         }
 
-        var chosen = new double[scored.Length];
-        for (var k = 0; k < chosen.Length; k++)
-        {
-            chosen[k] = (blend * held[0][scored[k]]) + ((1 - blend) * held[1][scored[k]]);
-        }
-
+        // The chosen blend's held-out scores are what its calibration is fitted on.
         return (trees, [blend, 1 - blend], new HeldOut(chosen, scoredLabels));
     }
 
